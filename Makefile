@@ -1,0 +1,34 @@
+# `make` builds build/berth incrementally with Ninja. `make test` and `make demo` first run
+# scripts/setup (installs missing Debian packages; a no-op when everything is present).
+BUILD ?= build
+JOBS ?= $(shell nproc)
+
+.PHONY: all build setup test unit integration demo bench fuzz clean
+
+all: build
+
+$(BUILD)/build.ninja:
+	cmake -S . -B $(BUILD) -G Ninja
+
+build: $(BUILD)/build.ninja
+	cmake --build $(BUILD)
+
+setup:
+	./scripts/setup
+
+test: setup
+	$(MAKE) build
+	cd $(BUILD) && ctest --output-on-failure -j $(JOBS)
+
+demo: setup
+	$(MAKE) build
+	./scripts/demo
+
+bench: build
+	./bench/run
+
+fuzz:
+	./fuzz/run
+
+clean:
+	rm -rf $(BUILD)

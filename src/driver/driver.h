@@ -1,0 +1,74 @@
+// Driver: starts, signals and reaps the processes of containers. The TaskRunner decides *what*
+// happens (order, timeouts, health); a Driver only knows how to run one container's process
+// tree and report its end.
+//
+// Threads: every method is called on the control thread (the Executor). `on_exit` is posted
+// to the Executor. `on_output` is called on the driver's capture thread, never the control
+// thread, with chunks in arrival order per stream.
+#pragma once
+
+#include <functional>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "common/status.h"
+
+namespace berth::driver {
+
+struct Ulimit {
+  std::string name;  // ECS names: core, cpu, data, fsize, locks, memlock, msgqueue, nice,
+                     // nofile, nproc, rss, rtprio, rttime, sigpending, stack
+  long long soft = 0;
+  long long hard = 0;
+};
+
+struct ProcessSpec {
+  std::string task_id;         // 32-hex ECS task id; groups a task's processes
+  std::string container_name;  // unique within the task
+  std::vector<std::string> argv;  // argv[0] is looked up in PATH (of `env`, else the daemon's)
+  std::vector<std::pair<std::string, std::string>> env;  // the complete environment
+  std::string working_dir;     // empty = the daemon's data-dir/tasks/<task_id>
+  std::string user;            // ECS forms: user, uid, user:group, uid:gid; empty = daemon's
+  std::vector<Ulimit> ulimits;
+  long long memory_limit_bytes = 0;  // 0 = none; enforced with a cgroup when one is usable
+  int cpu_shares = 0;                // 0 = default
+};
+
+struct ExitStatus {
+  int exit_code = 0;         // Docker's convention: 128 + signal when killed by a signal
+  int signal = 0;            // the killing signal, 0 if it exited normally
+  bool oom_killed = false;   // killed by the memory cgroup
+};
+
+enum class Stream { kStdout, kStderr };
+
+using ExitCallback = std::function<void(ExitStatus)>;
+using OutputCallback = std::function<void(Stream, std::string_view)>;
+
+class Driver {
+ public:
+  virtual ~Driver() = default;
+
+  // Starts spec.argv. On success returns a runtime id (shown as the container's runtimeId)
+  // and later calls on_exit exactly once, after the main process has exited and every other
+  // process of its tree has been killed and reaped, and its output fully read. A failure to
+  // start (no such executable, bad user, bad working directory) is returned here as
+  // FailedPrecondition with a reason fit for the container's `reason`, and on_exit is never
+  // called.
+  virtual Result<std::string> Start(const ProcessSpec& spec, ExitCallback on_exit,
+                                    OutputCallback on_output) = 0;
+
+  // Sends sig to every process of the container's tree. Unknown or finished ids: no-op OK.
+  virtual Status Signal(const std::string& runtime_id, int sig) = 0;
+
+  // Kills every process this driver started (daemon shutdown, reset). Blocks until reaped.
+  virtual void KillAll() = 0;
+
+  // Human-readable name ("process").
+  virtual std::string Name() const = 0;
+};
+
+}  // namespace berth::driver
