@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include <nlohmann/json.hpp>
@@ -100,5 +101,11 @@ struct TaskDefinition {
 Result<TaskDefinition> ParseTaskDefinition(const nlohmann::json& request);
 
 std::string TaskDefinitionStatusName(TaskDefinitionStatus s);
+
+// Task-level cpu and memory strings as ECS accepts them (RegisterTaskDefinition and task
+// overrides): "1024", "1 vCPU", "0.5 vcpu" → CPU units; "2048", "2 GB", "0.5GB" → MiB.
+// nullopt when malformed, not a whole number of units, or above INT32_MAX. No range checks.
+std::optional<int> ParseCpuUnits(std::string_view s);
+std::optional<int> ParseMemoryMiB(std::string_view s);
 
 }  // namespace berth::model

@@ -1,0 +1,83 @@
+// AWS Signature Version 4: verifying incoming requests (Authorization header or presigned
+// query string) and signing outgoing ones (the berth CLI, tests).
+//
+// Everything here is a pure function of its arguments: no clock is read (callers pass
+// now_ms), nothing is cached and nothing is logged, so any thread may call any function.
+// Verify's messages are AWS's own texts and are meant to be returned to the client; the API
+// layer maps AuthError (never the message) to the HTTP status and AWS error name.
+// The Host check (Host must be the listen address) is the HTTP layer's job; Verify only
+// requires that host is among the signed headers.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "common/clock.h"
+
+namespace berth::auth {
+
+using Headers = std::vector<std::pair<std::string, std::string>>;
+
+struct Credentials {
+  std::string access_key_id;
+  std::string secret_access_key;
+};
+
+// One incoming request, borrowed from the HTTP layer for the duration of Verify.
+struct RequestView {
+  std::string method;
+  std::string target;  // raw request-target: path + optional ?query, exactly as on the wire
+  Headers headers;     // as received, any case, duplicates allowed
+  std::string_view body;
+};
+
+enum class AuthError {
+  kNone,
+  kMissingToken,         // neither an Authorization header nor X-Amz-Algorithm in the query
+  kIncompleteSignature,  // present but not parseable
+  kUnknownKey,           // access key id is not ours
+  kSignatureMismatch,
+  kExpired,  // clock skew beyond 15 minutes, or a presigned URL past its expiry
+};
+
+struct AuthResult {
+  AuthError error = AuthError::kNone;
+  std::string message;  // AWS's text; empty when error == kNone
+  // Filled as soon as the credential scope parsed, also on most errors.
+  std::string access_key_id, region, service, amz_date;
+
+  bool ok() const { return error == AuthError::kNone; }
+};
+
+// Checks req's SigV4 signature against creds at time now_ms. Region and service are taken
+// from the credential scope and returned; the caller decides whether they are acceptable.
+AuthResult Verify(const RequestView& req, const Credentials& creds, TimeMs now_ms);
+
+// Signs a request the caller is about to send to `host` with `target` (path?query, already
+// percent-encoded as it will be sent). Signs host, x-amz-date and every header in `headers`
+// (which must not contain Authorization or X-Amz-Date). Returns the headers to add:
+// Authorization, X-Amz-Date and, for service "s3" only, x-amz-content-sha256 (unless the
+// caller already passes one, which is then used as the payload hash).
+Headers Sign(const std::string& method, const std::string& host, const std::string& target,
+             const Headers& headers, std::string_view body, const Credentials& creds,
+             const std::string& region, const std::string& service, TimeMs now_ms);
+
+// A presigned GET: returns target with the X-Amz-* query parameters (signature last)
+// appended, valid for expires_s seconds (1..604800) from now_ms. Signs only host; the payload
+// is UNSIGNED-PAYLOAD. Existing query parameters (e.g. X-Amz-Security-Token) are signed too.
+std::string Presign(const std::string& host, const std::string& target, const Credentials& creds,
+                    const std::string& region, const std::string& service, TimeMs now_ms,
+                    int64_t expires_s);
+
+// Helpers, exposed for reuse (S3 checksums, the CLI, tests).
+std::string Sha256Hex(std::string_view data);                         // lowercase hex
+std::string HmacSha256(std::string_view key, std::string_view data);  // raw 32 bytes
+// Percent-encodes every byte outside A-Za-z0-9-._~ (and '/' when keep_slash) as %XX.
+std::string UriEncode(std::string_view s, bool keep_slash);
+// Equality whose running time does not depend on where a and b differ (only on length).
+bool ConstantTimeEquals(std::string_view a, std::string_view b);
+
+}  // namespace berth::auth

@@ -1,0 +1,39 @@
+// HttpServer: HTTP/1.1 with keep-alive on one listening socket, on the control thread's
+// io_context (Boost.Beast). Each complete request is handed to the Handler, whose response is
+// written back in order. Bodies over kMaxBodyBytes are refused with 413 and the connection is
+// closed; malformed HTTP gets 400 and a close. The server never throws.
+//
+// Threads: constructed and run on the thread that runs `io` (the control thread).
+#pragma once
+
+#include <functional>
+#include <memory>
+#include <string>
+
+#include <boost/asio/io_context.hpp>
+
+#include "api/http/http_types.h"
+#include "common/status.h"
+
+namespace berth::api {
+
+class HttpServer {
+ public:
+  static constexpr size_t kMaxBodyBytes = 1024 * 1024;
+  using Handler = std::function<HttpResponse(const HttpRequest&)>;
+
+  HttpServer(boost::asio::io_context& io, Handler handler);
+  ~HttpServer();
+
+  // Binds host:port (port 0 = any free port) and starts accepting.
+  Status Listen(const std::string& host, int port);
+  int port() const;
+  // Stops accepting new connections; open ones finish their current request and close.
+  void StopAccepting();
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace berth::api

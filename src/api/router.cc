@@ -1,0 +1,87 @@
+#include "api/router.h"
+
+#include "common/ids.h"
+
+namespace berth::api {
+
+namespace {
+
+HttpResponse JsonError(int status, const std::string& type, const std::string& message) {
+  HttpResponse r;
+  r.status = status;
+  r.headers = {{"Content-Type", "application/x-amz-json-1.1"},
+               {"x-amzn-RequestId", NewUuid()},
+               {"x-amzn-ErrorType", type}};
+  r.body = nlohmann::json{{"__type", type}, {"message", message}}.dump();
+  return r;
+}
+
+HttpResponse AuthError(const auth::AuthResult& a) {
+  switch (a.error) {
+    case auth::AuthError::kMissingToken:
+      return JsonError(403, "MissingAuthenticationTokenException", a.message);
+    case auth::AuthError::kIncompleteSignature:
+      return JsonError(403, "IncompleteSignatureException", a.message);
+    case auth::AuthError::kUnknownKey:
+      return JsonError(403, "UnrecognizedClientException", a.message);
+    case auth::AuthError::kSignatureMismatch:
+    case auth::AuthError::kExpired:
+    case auth::AuthError::kNone:
+      break;
+  }
+  return JsonError(403, "InvalidSignatureException", a.message);
+}
+
+}  // namespace
+
+bool Router::HostAllowed(const std::string& host) const {
+  std::string port = ":" + std::to_string(options_.port);
+  return host == options_.listen_host + port || host == "localhost" + port ||
+         (options_.listen_host == "0.0.0.0" && !host.empty());
+}
+
+HttpResponse Router::Handle(const HttpRequest& req) {
+  std::string host = req.Header("Host");
+  if (!HostAllowed(host)) {
+    return JsonError(403, "AccessDeniedException",
+                     "Host header '" + host + "' does not name this berth daemon (expected " +
+                         options_.listen_host + ":" + std::to_string(options_.port) +
+                         " or localhost:" + std::to_string(options_.port) + ").");
+  }
+  std::string path = req.Path();
+  if (path == "/_berth/health" && (req.method == "GET" || req.method == "HEAD")) {
+    HttpResponse r;
+    r.status = ready ? 200 : 503;
+    r.headers = {{"Content-Type", "application/json"}};
+    r.body = ready ? "{\"status\":\"ok\"}" : "{\"status\":\"starting\"}";
+    return r;
+  }
+  if (path == "/_berth/reset" && options_.allow_reset && req.from_loopback) {
+    if (req.method != "POST") return JsonError(405, "MethodNotAllowed", "Use POST.");
+    Status st = reset_();
+    if (!st.ok()) return JsonError(500, "ServerException", st.message());
+    HttpResponse r;
+    r.headers = {{"Content-Type", "application/json"}};
+    r.body = "{\"reset\":true}";
+    return r;
+  }
+
+  auth::RequestView view{req.method, req.target, req.headers, req.body};
+  auth::AuthResult a = auth::Verify(view, options_.credentials, clock_.NowMs());
+  if (a.error != auth::AuthError::kNone) return AuthError(a);
+
+  std::string target = req.Header("X-Amz-Target");
+  if (req.method == "POST" && target.rfind(EcsApi::kTargetPrefix, 0) == 0) {
+    ecs::RequestContext ctx{a.region};
+    return ecs_.Handle(target.substr(std::char_traits<char>::length(EcsApi::kTargetPrefix)),
+                       req.body, ctx);
+  }
+  if (!target.empty()) {
+    return JsonError(400, "UnknownOperationException",
+                     "berth does not serve the operation " + target + ".");
+  }
+  return JsonError(404, "UnknownOperationException",
+                   "berth has no resource at " + req.method + " " + path + ".");
+}
+
+}  // namespace berth::api

@@ -1,0 +1,140 @@
+#include "daemon/serve.h"
+
+#include <signal.h>
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/signal_set.hpp>
+#include <cstdio>
+#include <cstdlib>
+
+#include "api/ecs/ecs_api.h"
+#include "api/http/http_server.h"
+#include "api/router.h"
+#include "daemon/asio_executor.h"
+#include "daemon/data_dir.h"
+#include "driver/process_driver.h"
+#include "ecs/control_plane.h"
+#include "state/state_store.h"
+
+namespace berth::daemon {
+
+namespace {
+
+void Log(const std::string& msg) {
+  std::string line = "berth: " + msg + "\n";
+  fwrite(line.data(), 1, line.size(), stderr);
+}
+
+bool SplitListen(const std::string& listen, std::string* host, int* port) {
+  size_t colon = listen.rfind(':');
+  if (colon == std::string::npos) return false;
+  *host = listen.substr(0, colon);
+  std::string p = listen.substr(colon + 1);
+  if (host->empty() || p.empty() || p.size() > 5 || p.find_first_not_of("0123456789") != std::string::npos) {
+    return false;
+  }
+  *port = std::stoi(p);
+  return *port <= 65535;
+}
+
+std::vector<std::pair<std::string, std::string>> BaseEnvironment(const std::string& region) {
+  const char* path = getenv("PATH");
+  const char* home = getenv("HOME");
+  return {
+      {"PATH", path && *path ? path : "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"},
+      {"HOME", home && *home ? home : "/root"},
+      {"AWS_EXECUTION_ENV", "AWS_ECS_EC2"},
+      {"AWS_REGION", region},
+      {"AWS_DEFAULT_REGION", region},
+  };
+}
+
+}  // namespace
+
+int Serve(const ServeOptions& options) {
+  std::string host;
+  int port = 0;
+  if (!SplitListen(options.listen, &host, &port)) {
+    Log("--listen must be HOST:PORT, e.g. 127.0.0.1:4747");
+    return 2;
+  }
+  std::string dir = options.data_dir.empty() ? DefaultDataDir() : options.data_dir;
+  Status st = EnsureDataDir(dir);
+  if (st.ok()) st = LockDataDir(dir);
+  if (!st.ok()) {
+    Log(st.message());
+    return 1;
+  }
+  auto creds = LoadOrCreateCredentials(dir);
+  if (!creds.ok()) {
+    Log(creds.status().message());
+    return 1;
+  }
+  auto store = state::StateStore::Open(dir + "/state.db");
+  if (!store.ok()) {
+    Log(store.status().message());
+    return 1;
+  }
+  signal(SIGPIPE, SIG_IGN);
+
+  boost::asio::io_context io;
+  AsioExecutor executor(io);
+  driver::ProcessDriver driver(executor, dir);
+  ecs::Options cp_options;
+  cp_options.account_id = options.account_id;
+  cp_options.default_region = options.region;
+  cp_options.stopped_task_retention_ms = options.stopped_task_retention_s * 1000LL;
+  cp_options.runner.base_env = BaseEnvironment(options.region);
+  ecs::ControlPlane control_plane(executor, driver, **store, cp_options);
+  st = control_plane.Load();
+  if (!st.ok()) {
+    Log("cannot load state: " + st.message());
+    return 1;
+  }
+
+  api::EcsApi ecs_api(control_plane);
+  api::RouterOptions router_options;
+  router_options.listen_host = host;
+  router_options.port = port;
+  router_options.allow_reset = options.allow_reset;
+  router_options.credentials = {creds->access_key_id, creds->secret_access_key};
+  api::Router router(router_options, executor.clock(), ecs_api,
+                     [&control_plane] { return control_plane.Reset(); });
+  api::HttpServer server(io, [&router](const api::HttpRequest& r) { return router.Handle(r); });
+  st = server.Listen(host, port);
+  if (!st.ok()) {
+    Log(st.message());
+    return 1;
+  }
+  router.set_port(server.port());
+  std::string url = "http://" + host + ":" + std::to_string(server.port());
+  st = WriteEndpoint(dir, url);
+  if (!st.ok()) Log(st.message());
+  router.ready = true;
+  Log("listening on " + url + " (data dir " + dir + ", driver " + driver.Name() + ")");
+
+  // Shutdown: stop accepting, stop every task with its stop sequence, then leave the loop.
+  // A deadline of the longest stopTimeout plus half a second bounds it.
+  boost::asio::signal_set signals(io, SIGTERM, SIGINT);
+  bool shutting_down = false;
+  signals.async_wait([&](const boost::system::error_code& ec, int sig) {
+    if (ec || shutting_down) return;
+    shutting_down = true;
+    Log(std::string("received ") + (sig == SIGTERM ? "SIGTERM" : "SIGINT") + ", stopping tasks");
+    server.StopAccepting();
+    router.ready = false;
+    int grace_ms = control_plane.MaxStopTimeoutS() * 1000 + 500;
+    executor.RunAfter(grace_ms, [&] {
+      Log("stop timeout passed; killing what is left");
+      io.stop();
+    });
+    control_plane.StopAllTasks("berth daemon shutting down", [&] { io.stop(); });
+  });
+  io.run();
+  driver.KillAll();
+  RemoveEndpoint(dir);
+  Log("stopped");
+  return 0;
+}
+
+}  // namespace berth::daemon

@@ -1,0 +1,21 @@
+// `berth serve`: wires the components together and runs the control thread until SIGTERM or
+// SIGINT. The only place in berth that knows every component.
+#pragma once
+
+#include <string>
+
+namespace berth::daemon {
+
+struct ServeOptions {
+  std::string listen = "127.0.0.1:4747";
+  std::string data_dir;  // empty = DefaultDataDir()
+  std::string region = "us-east-1";
+  std::string account_id = "123456789012";
+  bool allow_reset = false;
+  int stopped_task_retention_s = 3600;
+};
+
+// Returns the process exit code.
+int Serve(const ServeOptions& options);
+
+}  // namespace berth::daemon

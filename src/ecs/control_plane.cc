@@ -1,0 +1,220 @@
+#include "ecs/control_plane.h"
+
+#include <unistd.h>
+
+#include <fstream>
+
+namespace berth::ecs {
+
+namespace {
+
+int DetectMemoryMiB() {
+  std::ifstream in("/proc/meminfo");
+  std::string key;
+  long long kb = 0;
+  while (in >> key >> kb) {
+    if (key == "MemTotal:") return static_cast<int>(kb / 1024);
+    in.ignore(1 << 10, '\n');
+  }
+  return 1024;
+}
+
+}  // namespace
+
+ControlPlane::ControlPlane(Executor& executor, driver::Driver& driver, state::StateStore& store,
+                           Options options)
+    : executor_(executor), driver_(driver), store_(store), options_(std::move(options)) {
+  if (options_.host_cpu_units == 0) {
+    options_.host_cpu_units = static_cast<int>(sysconf(_SC_NPROCESSORS_ONLN)) * 1024;
+  }
+  if (options_.host_memory_mib == 0) options_.host_memory_mib = DetectMemoryMiB();
+}
+
+ControlPlane::~ControlPlane() { executor_.Cancel(purge_timer_); }
+
+std::string ControlPlane::Arn(const std::string& region, const std::string& resource) const {
+  return "arn:aws:ecs:" + region + ":" + options_.account_id + ":" + resource;
+}
+
+Status ControlPlane::Load() {
+  auto clusters = store_.LoadClusters();
+  if (!clusters.ok()) return clusters.status();
+  clusters_ = std::move(*clusters);
+  auto defs = store_.LoadTaskDefinitions();
+  if (!defs.ok()) return defs.status();
+  for (auto& td : *defs) {
+    max_revision_[td.family] = std::max(max_revision_[td.family], td.revision);
+    definitions_.push_back(std::make_unique<model::TaskDefinition>(std::move(td)));
+  }
+  auto tasks = store_.LoadTasks();
+  if (!tasks.ok()) return tasks.status();
+  TimeMs now = executor_.clock().NowMs();
+  for (auto& t : *tasks) {
+    if (!t.stopped()) {
+      // The previous daemon went away while this task ran; the driver killed its processes
+      // (they die with the daemon), so record what happened.
+      for (auto& c : t.containers) {
+        if (c.last_status != model::ContainerStatus::kStopped) {
+          c.last_status = model::ContainerStatus::kStopped;
+          if (c.reason.empty()) c.reason = "berth daemon exited while the container was running";
+        }
+      }
+      t.desired_stopped = true;
+      if (t.stopping_at == 0) t.stopping_at = now;
+      t.last_status = model::TaskStatus::kStopped;
+      t.execution_stopped_at = now;
+      t.stopped_at = now;
+      if (t.stopped_reason.empty()) {
+        t.stopped_reason =
+            "Task stopped because the berth daemon exited while it was running; its processes "
+            "were ended";
+      }
+      ++t.version;
+      BERTH_RETURN_IF_ERROR(store_.PutTask(t));
+    }
+    auto entry = std::make_unique<TaskEntry>();
+    entry->task = std::move(t);
+    task_order_.push_back(entry->task.id);
+    tasks_[entry->task.id] = std::move(entry);
+  }
+  if (!FindCluster("default").ok()) {
+    auto c = CreateCluster(RequestContext{options_.default_region}, "default", {}, nullptr);
+    if (!c.ok()) return c.status();
+  }
+  PurgeStoppedTasks();
+  return Status::Ok();
+}
+
+void ControlPlane::Persist(const model::Task& t) {
+  Status st = store_.PutTask(t);
+  if (!st.ok()) fprintf(stderr, "berth: cannot store task %s: %s\n", t.id.c_str(), st.ToString().c_str());
+}
+
+void ControlPlane::PurgeStoppedTasks() {
+  TimeMs cutoff = executor_.clock().NowMs() - options_.stopped_task_retention_ms;
+  std::vector<std::string> keep;
+  for (const auto& id : task_order_) {
+    auto it = tasks_.find(id);
+    if (it == tasks_.end()) continue;
+    const model::Task& t = it->second->task;
+    if (t.stopped() && !it->second->runner && t.stopped_at < cutoff) {
+      (void)store_.DeleteTask(id);
+      tasks_.erase(it);
+      continue;
+    }
+    keep.push_back(id);
+  }
+  task_order_ = std::move(keep);
+  executor_.Cancel(purge_timer_);
+  purge_timer_ = executor_.RunAfter(60 * 1000, [this] { PurgeStoppedTasks(); });
+}
+
+Status ControlPlane::TagResource(const std::string& arn, const model::Tags& tags) {
+  if (auto* c = MutableCluster(arn); c && arn.find(":cluster/") != std::string::npos) {
+    model::MergeTags(&c->tags, tags);
+    return store_.PutCluster(*c);
+  }
+  if (arn.find(":task-definition/") != std::string::npos) {
+    if (auto* td = MutableTaskDefinition(arn)) {
+      model::MergeTags(&td->tags, tags);
+      return store_.PutTaskDefinition(*td);
+    }
+    return NotFound("The specified task definition does not exist.", Resource::kTaskDefinition);
+  }
+  if (arn.find(":task/") != std::string::npos) {
+    if (auto* e = MutableTask(arn)) {
+      model::MergeTags(&e->task.tags, tags);
+      Persist(e->task);
+      return Status::Ok();
+    }
+    return InvalidArgument("The specified task does not exist.");
+  }
+  if (arn.find(":cluster/") != std::string::npos) {
+    return NotFound("Cluster not found.", Resource::kCluster);
+  }
+  return InvalidArgument("The ARN provided is invalid.");
+}
+
+Status ControlPlane::UntagResource(const std::string& arn, const std::vector<std::string>& keys) {
+  if (arn.find(":cluster/") != std::string::npos) {
+    auto* c = MutableCluster(arn);
+    if (!c) return NotFound("Cluster not found.", Resource::kCluster);
+    model::RemoveTags(&c->tags, keys);
+    return store_.PutCluster(*c);
+  }
+  if (arn.find(":task-definition/") != std::string::npos) {
+    auto* td = MutableTaskDefinition(arn);
+    if (!td) return NotFound("The specified task definition does not exist.", Resource::kTaskDefinition);
+    model::RemoveTags(&td->tags, keys);
+    return store_.PutTaskDefinition(*td);
+  }
+  if (arn.find(":task/") != std::string::npos) {
+    auto* e = MutableTask(arn);
+    if (!e) return InvalidArgument("The specified task does not exist.");
+    model::RemoveTags(&e->task.tags, keys);
+    Persist(e->task);
+    return Status::Ok();
+  }
+  return InvalidArgument("The ARN provided is invalid.");
+}
+
+Result<model::Tags> ControlPlane::ListTagsForResource(const std::string& arn) const {
+  if (arn.find(":cluster/") != std::string::npos) {
+    auto c = FindCluster(arn);
+    if (!c.ok()) return c.status();
+    return (*c)->tags;
+  }
+  if (arn.find(":task-definition/") != std::string::npos) {
+    auto td = const_cast<ControlPlane*>(this)->MutableTaskDefinition(arn);
+    if (!td) return NotFound("The specified task definition does not exist.", Resource::kTaskDefinition);
+    return td->tags;
+  }
+  if (arn.find(":task/") != std::string::npos) {
+    auto* e = const_cast<ControlPlane*>(this)->MutableTask(arn);
+    if (!e) return InvalidArgument("The specified task does not exist.");
+    return e->task.tags;
+  }
+  return InvalidArgument("The ARN provided is invalid.");
+}
+
+void ControlPlane::StopAllTasks(const std::string& reason, std::function<void()> done) {
+  all_stopped_ = std::move(done);
+  for (auto& [id, e] : tasks_) {
+    if (e->runner && !e->runner->done()) e->runner->Stop(model::StopCode::kUserInitiated, reason);
+  }
+  CheckAllStopped();
+}
+
+void ControlPlane::CheckAllStopped() {
+  if (!all_stopped_) return;
+  for (auto& [id, e] : tasks_) {
+    if (e->runner) return;
+  }
+  auto done = std::move(all_stopped_);
+  all_stopped_ = nullptr;
+  done();
+}
+
+int ControlPlane::MaxStopTimeoutS() const {
+  int m = 0;
+  for (const auto& [id, e] : tasks_) {
+    if (e->runner) m = std::max(m, e->runner->MaxStopTimeoutS());
+  }
+  return m;
+}
+
+Status ControlPlane::Reset() {
+  for (auto& [id, e] : tasks_) e->runner.reset();
+  driver_.KillAll();
+  tasks_.clear();
+  task_order_.clear();
+  client_tokens_.clear();
+  definitions_.clear();
+  max_revision_.clear();
+  clusters_.clear();
+  BERTH_RETURN_IF_ERROR(store_.Reset());
+  auto c = CreateCluster(RequestContext{options_.default_region}, "default", {}, nullptr);
+  return c.ok() ? Status::Ok() : c.status();
+}
+
+}  // namespace berth::ecs

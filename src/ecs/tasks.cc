@@ -1,0 +1,240 @@
+// ControlPlane: tasks — RunTask, StopTask, lookups, capacity.
+#include "ecs/control_plane.h"
+
+#include "common/ids.h"
+
+namespace berth::ecs {
+
+using model::TaskStatus;
+
+namespace {
+
+// "arn:aws:ecs:R:A:task/CLUSTER/ID" or "…task/ID" → "ID"; an id is returned as is.
+std::string TaskId(const std::string& id_or_arn) {
+  if (id_or_arn.rfind("arn:", 0) == 0) {
+    size_t slash = id_or_arn.rfind('/');
+    return slash == std::string::npos ? "" : id_or_arn.substr(slash + 1);
+  }
+  return id_or_arn;
+}
+
+// Task-level cpu/memory overrides, as strings in the wire format.
+std::optional<int> OverrideInt(const nlohmann::json& overrides, const char* key) {
+  auto it = overrides.find(key);
+  if (it == overrides.end() || !it->is_string()) return std::nullopt;
+  try {
+    return std::stoi(it->get<std::string>());
+  } catch (...) {
+    return std::nullopt;
+  }
+}
+
+}  // namespace
+
+ControlPlane::TaskEntry* ControlPlane::MutableTask(const std::string& id_or_arn) {
+  auto it = tasks_.find(TaskId(id_or_arn));
+  return it == tasks_.end() ? nullptr : it->second.get();
+}
+
+const model::Task* ControlPlane::FindTask(const model::Cluster& cluster,
+                                          const std::string& id_or_arn) const {
+  auto* e = const_cast<ControlPlane*>(this)->MutableTask(id_or_arn);
+  if (e == nullptr || e->task.cluster_arn != cluster.arn) return nullptr;
+  return &e->task;
+}
+
+std::vector<const model::Task*> ControlPlane::AllTasks() const {
+  std::vector<const model::Task*> out;
+  for (const auto& id : task_order_) {
+    auto it = tasks_.find(id);
+    if (it != tasks_.end()) out.push_back(&it->second->task);
+  }
+  return out;
+}
+
+Result<std::vector<const model::Task*>> ControlPlane::ListTasks(const ListTasksFilter& f) const {
+  auto cluster = FindCluster(f.cluster);
+  if (!cluster.ok()) return cluster.status();
+  if (!f.service_name.empty()) {
+    // Services arrive with the service scheduler; until then no service exists.
+    return NotFound("Service not found.", Resource::kService);
+  }
+  std::vector<const model::Task*> out;
+  for (const model::Task* t : AllTasks()) {
+    if (t->cluster_arn != (*cluster)->arn) continue;
+    if (t->desired_stopped != f.desired_stopped) continue;
+    if (!f.started_by.empty() && t->started_by != f.started_by) continue;
+    if (!f.launch_type.empty() && t->launch_type != f.launch_type) continue;
+    if (!f.family.empty() && t->group != "family:" + f.family &&
+        t->task_definition_arn.find(":task-definition/" + f.family + ":") == std::string::npos) {
+      continue;
+    }
+    out.push_back(t);
+  }
+  return out;
+}
+
+int ControlPlane::UsedCpu() const {
+  int used = 0;
+  for (const auto& [id, e] : tasks_) {
+    if (!e->task.stopped()) used += e->task.reserved_cpu;
+  }
+  return used;
+}
+
+int ControlPlane::UsedMemory() const {
+  int used = 0;
+  for (const auto& [id, e] : tasks_) {
+    if (!e->task.stopped()) used += e->task.reserved_memory;
+  }
+  return used;
+}
+
+Result<RunTaskResult> ControlPlane::RunTask(const RequestContext& ctx, const RunTaskRequest& req) {
+  auto cluster = FindCluster(req.cluster);
+  if (!cluster.ok()) return cluster.status();
+  if (!(*cluster)->active) {
+    return NotFound("The referenced cluster was inactive.", Resource::kCluster);
+  }
+  auto def = FindTaskDefinition(req.task_definition);
+  if (!def.ok()) return NotFound("TaskDefinition not found.", Resource::kTaskDefinition);
+  if ((*def)->status != model::TaskDefinitionStatus::kActive) {
+    return FailedPrecondition("TaskDefinition is inactive", Resource::kTaskDefinition);
+  }
+  const model::TaskDefinition& td = **def;
+
+  if (!req.client_token.empty()) {
+    auto it = client_tokens_.find(req.client_token);
+    if (it != client_tokens_.end()) {
+      if (it->second.fingerprint != req.fingerprint) {
+        return Conflict("The specified client token has already been used with different parameters.");
+      }
+      RunTaskResult same;
+      for (const auto& id : it->second.task_ids) {
+        if (auto* e = MutableTask(id)) same.tasks.push_back(e->task);
+      }
+      return same;
+    }
+  }
+
+  RunTaskResult result;
+  int cpu = OverrideInt(req.overrides, "cpu").value_or(td.ReservedCpuUnits());
+  int memory = OverrideInt(req.overrides, "memory").value_or(td.ReservedMemoryMiB());
+  std::string instance_arn = Arn(ctx.region, "container-instance/" + (*cluster)->name + "/berth");
+  TokenUse token_use{req.fingerprint, {}};
+  for (int i = 0; i < req.count; ++i) {
+    if (UsedMemory() + memory > options_.host_memory_mib) {
+      result.failures.push_back({instance_arn, "RESOURCE:MEMORY", ""});
+      continue;
+    }
+    if (UsedCpu() + cpu > options_.host_cpu_units) {
+      result.failures.push_back({instance_arn, "RESOURCE:CPU", ""});
+      continue;
+    }
+    model::Task t;
+    t.id = RandomHex(32);
+    t.arn = Arn(ctx.region, "task/" + (*cluster)->name + "/" + t.id);
+    t.cluster_arn = (*cluster)->arn;
+    t.task_definition_arn = td.arn;
+    t.group = req.group.empty() ? "family:" + td.family : req.group;
+    t.started_by = req.started_by;
+    t.launch_type = req.launch_type.empty() ? "EC2" : req.launch_type;
+    t.last_status = td.network_mode == "awsvpc" ? TaskStatus::kProvisioning : TaskStatus::kPending;
+    t.created_at = executor_.clock().NowMs();
+    if (td.cpu) t.cpu = std::to_string(*td.cpu);
+    if (td.memory) t.memory = std::to_string(*td.memory);
+    if (auto c = OverrideInt(req.overrides, "cpu")) t.cpu = std::to_string(*c);
+    if (auto m = OverrideInt(req.overrides, "memory")) t.memory = std::to_string(*m);
+    t.tags = req.tags;
+    t.client_token = req.client_token;
+    t.reserved_cpu = cpu;
+    t.reserved_memory = memory;
+    // The task echoes overrides with one entry per container.
+    nlohmann::json overrides = req.overrides.is_object() ? req.overrides : nlohmann::json::object();
+    nlohmann::json by_name = nlohmann::json::array();
+    for (const auto& c : td.containers) {
+      nlohmann::json entry = {{"name", c.name}};
+      if (overrides.contains("containerOverrides") && overrides["containerOverrides"].is_array()) {
+        for (const auto& o : overrides["containerOverrides"]) {
+          if (o.is_object() && o.value("name", "") == c.name) entry = o;
+        }
+      }
+      by_name.push_back(entry);
+      model::Container mc;
+      mc.name = c.name;
+      mc.image = c.image;
+      mc.container_arn = Arn(ctx.region, "container/" + (*cluster)->name + "/" + t.id + "/" + NewUuid());
+      mc.essential = c.essential;
+      mc.has_health_check = c.health_check.has_value();
+      mc.cpu = c.cpu;
+      mc.memory = c.memory;
+      mc.memory_reservation = c.memory_reservation;
+      t.containers.push_back(mc);
+    }
+    overrides["containerOverrides"] = by_name;
+    if (!overrides.contains("inferenceAcceleratorOverrides")) {
+      overrides["inferenceAcceleratorOverrides"] = nlohmann::json::array();
+    }
+    t.overrides = overrides;
+    BERTH_RETURN_IF_ERROR(store_.PutTask(t));
+
+    auto entry = std::make_unique<TaskEntry>();
+    entry->task = t;
+    std::string id = t.id;
+    entry->runner = std::make_unique<runner::TaskRunner>(
+        executor_, driver_, td, t, options_.runner,
+        [this, id](const model::Task& task, bool state_change) {
+          OnTaskChanged(id, task, state_change);
+        });
+    TaskEntry* raw = entry.get();
+    tasks_[id] = std::move(entry);
+    task_order_.push_back(id);
+    token_use.task_ids.push_back(id);
+    result.tasks.push_back(t);
+    // Containers start on the next turn of the loop, after the caller has its answer.
+    executor_.Post([this, id, raw] {
+      auto it = tasks_.find(id);
+      if (it != tasks_.end() && it->second.get() == raw && raw->runner) raw->runner->Start();
+    });
+  }
+  if (!req.client_token.empty()) client_tokens_[req.client_token] = token_use;
+  return result;
+}
+
+void ControlPlane::OnTaskChanged(const std::string& id, const model::Task& t, bool state_change) {
+  auto it = tasks_.find(id);
+  if (it == tasks_.end()) return;
+  TaskEntry& e = *it->second;
+  model::Tags tags = std::move(e.task.tags);  // tags are managed here, not by the runner
+  e.task = t;
+  e.task.tags = std::move(tags);
+  Persist(e.task);
+  if (t.stopped() && e.runner) {
+    // The runner is still on the stack: let go of it on the next turn.
+    executor_.Post([this, id] {
+      auto it2 = tasks_.find(id);
+      if (it2 == tasks_.end()) return;
+      it2->second->runner.reset();
+      CheckAllStopped();
+    });
+  }
+}
+
+Result<model::Task> ControlPlane::StopTask(const std::string& cluster, const std::string& task,
+                                           const std::string& reason) {
+  auto c = FindCluster(cluster);
+  if (!c.ok()) return c.status();
+  TaskEntry* e = MutableTask(task);
+  if (e == nullptr || e->task.cluster_arn != (*c)->arn) {
+    return NotFound("The referenced task was not found.", Resource::kTask);
+  }
+  if (e->task.stopped() || e->task.desired_stopped || !e->runner) return e->task;
+  e->runner->Stop(model::StopCode::kUserInitiated,
+                  reason.empty() ? "Task stopped by user" : reason);
+  // StopTask deletes the task's tags.
+  e->task.tags.clear();
+  Persist(e->task);
+  return e->task;
+}
+
+}  // namespace berth::ecs

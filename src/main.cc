@@ -1,0 +1,27 @@
+// berth: `berth serve` runs the daemon; every other verb is a client of its API.
+#include <CLI/CLI.hpp>
+#include <cstring>
+
+#include "cli/cli.h"
+#include "daemon/serve.h"
+
+int main(int argc, char** argv) {
+  if (argc >= 2 && std::strcmp(argv[1], "serve") == 0) {
+    berth::daemon::ServeOptions opts;
+    CLI::App app{"berth serve: the berth daemon (ECS API on a loopback port; runs tasks)"};
+    app.add_option("--listen", opts.listen, "HOST:PORT to listen on (port 0: any free port)");
+    app.add_option("--data-dir", opts.data_dir, "State, credentials and task files (default ~/.local/share/berth)");
+    app.add_option("--region", opts.region, "Region for resources created before any request");
+    app.add_option("--account-id", opts.account_id, "Account id in ARNs");
+    app.add_flag("--allow-reset", opts.allow_reset, "Enable POST /_berth/reset (test harnesses)");
+    app.add_option("--stopped-task-retention", opts.stopped_task_retention_s,
+                   "Seconds a stopped task stays describable (default 3600)");
+    try {
+      app.parse(argc - 1, argv + 1);
+    } catch (const CLI::ParseError& e) {
+      return app.exit(e);
+    }
+    return berth::daemon::Serve(opts);
+  }
+  return berth::cli::Run(argc, argv);
+}

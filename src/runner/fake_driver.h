@@ -1,0 +1,91 @@
+// FakeDriver: a Driver for unit tests. Processes "run" until the test calls Exit(); signals are
+// recorded, and SIGKILL (or SIGTERM when term_exits is set) ends the process like a real one.
+// Health-check probes (container names ending in "-healthcheck") exit at once with the code
+// probe_exit_code[container] (default 0). Single-threaded, with FakeExecutor.
+#pragma once
+
+#include <csignal>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "common/clock.h"
+#include "driver/driver.h"
+
+namespace berth::runner {
+
+class FakeDriver : public driver::Driver {
+ public:
+  explicit FakeDriver(Executor& ex) : ex_(ex) {}
+
+  struct Proc {
+    driver::ProcessSpec spec;
+    driver::ExitCallback on_exit;
+    bool running = true;
+    std::vector<int> signals;
+  };
+
+  Result<std::string> Start(const driver::ProcessSpec& spec, driver::ExitCallback on_exit,
+                            driver::OutputCallback) override {
+    if (fail_start.count(spec.container_name)) {
+      return FailedPrecondition(fail_start[spec.container_name]);
+    }
+    std::string id = "rt-" + std::to_string(next_++);
+    const std::string suffix = "-healthcheck";
+    if (spec.container_name.size() > suffix.size() &&
+        spec.container_name.compare(spec.container_name.size() - suffix.size(), suffix.size(),
+                                    suffix) == 0) {
+      std::string name = spec.container_name.substr(0, spec.container_name.size() - suffix.size());
+      int code = probe_exit_code.count(name) ? probe_exit_code[name] : 0;
+      ++probes[name];
+      ex_.Post([on_exit, code] { on_exit(driver::ExitStatus{code, 0, false}); });
+      return id;
+    }
+    procs[id] = Proc{spec, std::move(on_exit)};
+    by_name[spec.container_name] = id;
+    start_order.push_back(spec.container_name);
+    return id;
+  }
+
+  Status Signal(const std::string& id, int sig) override {
+    auto it = procs.find(id);
+    if (it == procs.end() || !it->second.running) return Status::Ok();
+    it->second.signals.push_back(sig);
+    signal_order.push_back(it->second.spec.container_name + ":" + std::to_string(sig));
+    if (sig == SIGKILL || (sig == SIGTERM && term_exits)) ExitId(id, 128 + sig, sig);
+    return Status::Ok();
+  }
+
+  void KillAll() override {}
+  std::string Name() const override { return "fake"; }
+
+  // Ends container `name`'s process with exit code `code`.
+  void Exit(const std::string& name, int code) { ExitId(by_name.at(name), code, 0); }
+  bool Running(const std::string& name) const {
+    auto it = by_name.find(name);
+    return it != by_name.end() && procs.at(it->second).running;
+  }
+  const Proc& Get(const std::string& name) const { return procs.at(by_name.at(name)); }
+
+  bool term_exits = true;
+  std::map<std::string, std::string> fail_start;  // container name → error message
+  std::map<std::string, int> probe_exit_code;
+  std::map<std::string, int> probes;
+  std::map<std::string, Proc> procs;
+  std::map<std::string, std::string> by_name;
+  std::vector<std::string> start_order;
+  std::vector<std::string> signal_order;
+
+ private:
+  void ExitId(const std::string& id, int code, int sig) {
+    Proc& p = procs.at(id);
+    p.running = false;
+    auto cb = p.on_exit;
+    ex_.Post([cb, code, sig] { cb(driver::ExitStatus{code, sig, false}); });
+  }
+
+  Executor& ex_;
+  int next_ = 1;
+};
+
+}  // namespace berth::runner

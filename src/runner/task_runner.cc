@@ -1,0 +1,491 @@
+#include "runner/task_runner.h"
+
+#include <csignal>
+
+#include <algorithm>
+#include <map>
+
+namespace berth::runner {
+
+using model::ContainerStatus;
+using model::DependencyCondition;
+using model::HealthStatus;
+using model::StopCode;
+using model::TaskStatus;
+
+// Runtime state of one probe (health-check command) in flight.
+struct TaskRunner::Probe {
+  std::string runtime_id;
+  TimerId timeout_timer = 0;
+  bool timed_out = false;
+};
+
+// Runtime state of one container, beside its model::Container in task_.containers.
+struct TaskRunner::ContainerRun {
+  size_t index = 0;
+  const model::ContainerDefinition* def = nullptr;
+  std::vector<std::string> command;  // after overrides
+  std::vector<std::pair<std::string, std::string>> env;
+  bool started = false;           // its process was started
+  bool exited = false;            // its process ended (or it never will start)
+  TimeMs started_at = 0;
+  std::string runtime_id;
+  bool start_timed_out = false;   // its startTimeout passed before dependents could start
+  TimerId start_timer = 0;
+  bool stop_signalled = false;
+  TimerId kill_timer = 0;
+  int consecutive_failures = 0;
+  TimerId probe_timer = 0;
+  std::unique_ptr<Probe> probe;
+};
+
+namespace {
+
+std::vector<std::string> JsonStrings(const nlohmann::json& j) {
+  std::vector<std::string> out;
+  if (!j.is_array()) return out;
+  for (const auto& v : j) {
+    if (v.is_string()) out.push_back(v.get<std::string>());
+  }
+  return out;
+}
+
+const char* ConditionName(DependencyCondition c) {
+  switch (c) {
+    case DependencyCondition::kStart: return "START";
+    case DependencyCondition::kComplete: return "COMPLETE";
+    case DependencyCondition::kSuccess: return "SUCCESS";
+    case DependencyCondition::kHealthy: return "HEALTHY";
+  }
+  return "START";
+}
+
+}  // namespace
+
+TaskRunner::TaskRunner(Executor& executor, driver::Driver& driver,
+                       model::TaskDefinition definition, model::Task task, RunnerOptions options,
+                       ChangeCallback on_change)
+    : executor_(executor),
+      driver_(driver),
+      definition_(std::move(definition)),
+      task_(std::move(task)),
+      options_(std::move(options)),
+      on_change_(std::move(on_change)) {
+  // Index the container overrides by name.
+  std::map<std::string, const nlohmann::json*> overrides;
+  const auto& co = task_.overrides.find("containerOverrides");
+  if (co != task_.overrides.end() && co->is_array()) {
+    for (const auto& o : *co) {
+      if (o.is_object() && o.contains("name") && o["name"].is_string()) {
+        overrides[o["name"].get<std::string>()] = &o;
+      }
+    }
+  }
+  for (size_t i = 0; i < definition_.containers.size(); ++i) {
+    auto run = std::make_unique<ContainerRun>();
+    run->index = i;
+    run->def = &definition_.containers[i];
+    run->command = run->def->command;
+    // Environment, lowest precedence first: berth's base, the definition, the override.
+    std::map<std::string, std::string> env;
+    for (const auto& [k, v] : options_.base_env) env[k] = v;
+    for (const auto& kv : run->def->environment) env[kv.name] = kv.value;
+    auto it = overrides.find(run->def->name);
+    if (it != overrides.end()) {
+      const nlohmann::json& o = *it->second;
+      if (o.contains("command") && o["command"].is_array()) run->command = JsonStrings(o["command"]);
+      if (o.contains("environment") && o["environment"].is_array()) {
+        for (const auto& kv : o["environment"]) {
+          if (kv.is_object() && kv.contains("name") && kv["name"].is_string()) {
+            env[kv["name"].get<std::string>()] = kv.value("value", std::string());
+          }
+        }
+      }
+    }
+    run->env.assign(env.begin(), env.end());
+    runs_.push_back(std::move(run));
+  }
+}
+
+TaskRunner::~TaskRunner() {
+  for (auto& r : runs_) {
+    executor_.Cancel(r->start_timer);
+    executor_.Cancel(r->kill_timer);
+    executor_.Cancel(r->probe_timer);
+    if (r->probe) {
+      executor_.Cancel(r->probe->timeout_timer);
+      (void)driver_.Signal(r->probe->runtime_id, SIGKILL);
+    }
+  }
+}
+
+std::function<void()> TaskRunner::Guard(std::function<void()> fn) {
+  std::weak_ptr<int> alive = alive_;
+  return [alive, fn = std::move(fn)] {
+    if (alive.lock()) fn();
+  };
+}
+
+void TaskRunner::Start() {
+  // The process driver records the image rather than pulling it: the "pull" is instant.
+  TimeMs now = executor_.clock().NowMs();
+  task_.pull_started_at = now;
+  task_.pull_stopped_at = now;
+  Changed(false);
+  Evaluate();
+}
+
+int TaskRunner::StopTimeoutS(const ContainerRun& c) const {
+  return c.def->stop_timeout_s.value_or(options_.default_stop_timeout_s);
+}
+
+int TaskRunner::MaxStopTimeoutS() const {
+  int m = 0;
+  for (const auto& r : runs_) m = std::max(m, StopTimeoutS(*r));
+  return m;
+}
+
+void TaskRunner::Changed(bool state_change) {
+  if (state_change) ++task_.version;
+  on_change_(task_, state_change);
+}
+
+void TaskRunner::Evaluate() {
+  if (task_.stopped()) return;
+  // Starting one container can meet another's START dependency: repeat until nothing moves.
+  bool progress = true;
+  while (progress && !stopping_) {
+    progress = false;
+    for (auto& r : runs_) {
+      if (r->started || r->exited) continue;
+      TryStart(*r);
+      if (r->started || r->exited) progress = true;
+      if (stopping_) break;
+    }
+  }
+  if (stopping_) ContinueStopping();
+  UpdateTaskStatus();
+}
+
+bool TaskRunner::DependenciesMet(const ContainerRun& c, std::string* failure) const {
+  bool met = true;
+  for (const auto& dep : c.def->depends_on) {
+    const ContainerRun* d = nullptr;
+    for (const auto& r : runs_) {
+      if (r->def->name == dep.container_name) d = r.get();
+    }
+    if (d == nullptr) {
+      *failure = "dependency on unknown container '" + dep.container_name + "'";
+      return false;
+    }
+    const model::Container& dc = task_.containers[d->index];
+    bool ok = false;
+    switch (dep.condition) {
+      case DependencyCondition::kStart:
+        ok = d->started;
+        if (!ok && d->exited) *failure = "container '" + dep.container_name + "' never started";
+        break;
+      case DependencyCondition::kComplete:
+        ok = d->started && d->exited;
+        if (!ok && !d->started && d->exited) {
+          *failure = "container '" + dep.container_name + "' never started";
+        }
+        break;
+      case DependencyCondition::kSuccess:
+        ok = d->started && d->exited && dc.exit_code == 0;
+        if (!ok && d->exited) {
+          *failure = dc.exit_code ? "container '" + dep.container_name + "' exited with code " +
+                                        std::to_string(*dc.exit_code)
+                                  : "container '" + dep.container_name + "' never ran";
+        }
+        break;
+      case DependencyCondition::kHealthy:
+        ok = d->started && !d->exited && dc.health_status == HealthStatus::kHealthy;
+        if (!ok && (d->exited || dc.health_status == HealthStatus::kUnhealthy)) {
+          *failure = "container '" + dep.container_name + "' " +
+                     (d->exited ? "stopped before it was healthy" : "is unhealthy");
+        }
+        break;
+    }
+    if (!ok && failure->empty() && d->start_timed_out) {
+      *failure = "container '" + dep.container_name + "' did not reach " +
+                 ConditionName(dep.condition) + " within its startTimeout";
+    }
+    if (!failure->empty()) {
+      *failure = "dependency on container '" + dep.container_name + "' (condition " +
+                 ConditionName(dep.condition) + ") cannot be met: " + *failure;
+      return false;
+    }
+    met = met && ok;
+  }
+  return met;
+}
+
+void TaskRunner::TryStart(ContainerRun& c) {
+  std::string failure;
+  if (!DependenciesMet(c, &failure)) {
+    if (!failure.empty()) FailBeforeStart(c, "DependencyError: " + failure, true);
+    return;
+  }
+  StartProcess(c);
+}
+
+driver::ProcessSpec TaskRunner::BaseSpec(const ContainerRun& c) const {
+  driver::ProcessSpec spec;
+  spec.task_id = task_.id;
+  spec.container_name = c.def->name;
+  spec.env = c.env;
+  spec.working_dir = c.def->working_directory;
+  spec.user = c.def->user;
+  for (const auto& u : c.def->ulimits) spec.ulimits.push_back({u.name, u.soft_limit, u.hard_limit});
+  return spec;
+}
+
+void TaskRunner::StartProcess(ContainerRun& c) {
+  model::Container& mc = task_.containers[c.index];
+  driver::ProcessSpec spec = BaseSpec(c);
+  // Docker semantics without an image: argv = entryPoint + command.
+  spec.argv = c.def->entry_point;
+  spec.argv.insert(spec.argv.end(), c.command.begin(), c.command.end());
+  if (spec.argv.empty()) {
+    FailBeforeStart(c,
+                    "CannotStartContainerError: container '" + c.def->name +
+                        "' has neither entryPoint nor command; the process driver runs commands "
+                        "on the host and does not read the image's ENTRYPOINT or CMD",
+                    true);
+    return;
+  }
+  int memory = c.def->memory.value_or(definition_.memory.value_or(0));
+  spec.memory_limit_bytes = static_cast<long long>(memory) * 1024 * 1024;
+  spec.cpu_shares = c.def->cpu;
+  size_t index = c.index;
+  auto on_exit = [this, alive = std::weak_ptr<int>(alive_), index](driver::ExitStatus st) {
+    if (alive.lock()) OnExit(index, st);
+  };
+  Result<std::string> id = driver_.Start(spec, on_exit, [](driver::Stream, std::string_view) {});
+  if (!id.ok()) {
+    FailBeforeStart(c, id.status().message(), true);
+    return;
+  }
+  c.started = true;
+  c.runtime_id = *id;
+  c.started_at = executor_.clock().NowMs();
+  mc.runtime_id = *id;
+  mc.last_status = ContainerStatus::kRunning;
+  Changed(true);
+  if (c.def->start_timeout_s) {
+    c.start_timer = executor_.RunAfter(*c.def->start_timeout_s * 1000LL, Guard([this, index] {
+      runs_[index]->start_timed_out = true;
+      Evaluate();
+    }));
+  }
+  if (c.def->health_check) ScheduleProbe(index, c.def->health_check->interval_s * 1000LL);
+}
+
+void TaskRunner::FailBeforeStart(ContainerRun& c, const std::string& reason,
+                                 bool task_failed_to_start) {
+  model::Container& mc = task_.containers[c.index];
+  c.exited = true;
+  mc.last_status = ContainerStatus::kStopped;
+  mc.reason = reason.substr(0, 1024);
+  Changed(true);
+  if (c.def->essential && !stopping_) {
+    if (task_failed_to_start && task_.last_status < TaskStatus::kRunning) {
+      Stop(StopCode::kTaskFailedToStart, reason);
+    } else {
+      Stop(StopCode::kEssentialContainerExited, "Essential container in task exited");
+    }
+  }
+}
+
+void TaskRunner::OnExit(size_t index, driver::ExitStatus status) {
+  ContainerRun& c = *runs_[index];
+  model::Container& mc = task_.containers[index];
+  c.exited = true;
+  executor_.Cancel(c.kill_timer);
+  executor_.Cancel(c.start_timer);
+  executor_.Cancel(c.probe_timer);
+  mc.last_status = ContainerStatus::kStopped;
+  mc.exit_code = status.exit_code;
+  if (status.oom_killed) mc.reason = "OutOfMemoryError: Container killed due to memory usage";
+  Changed(true);
+  if (c.def->essential && !stopping_) {
+    Stop(StopCode::kEssentialContainerExited, "Essential container in task exited");
+    return;  // Stop() evaluates next
+  }
+  Evaluate();
+}
+
+void TaskRunner::Stop(StopCode code, const std::string& reason) {
+  if (task_.stopped()) return;
+  if (!stopping_) {
+    stopping_ = true;
+    task_.desired_stopped = true;
+    task_.stopping_at = executor_.clock().NowMs();
+    task_.stop_code = code;
+    task_.stopped_reason = reason.substr(0, 1024);
+    Changed(true);
+  }
+  // Asynchronous, as ECS's StopTask: the caller sees desiredStatus STOPPED with lastStatus
+  // unchanged; the stop sequence starts on the next turn of the loop.
+  executor_.Post(Guard([this] { Evaluate(); }));
+}
+
+void TaskRunner::ContinueStopping() {
+  // Containers that never started never will.
+  for (auto& r : runs_) {
+    if (!r->started && !r->exited) {
+      r->exited = true;
+      task_.containers[r->index].last_status = ContainerStatus::kStopped;
+      Changed(true);
+    }
+  }
+  // Reverse dependency order: a container is signalled once nothing still running depends on it.
+  for (auto& r : runs_) {
+    if (r->exited || r->stop_signalled) continue;
+    bool dependents_running = false;
+    for (const auto& other : runs_) {
+      if (other->exited) continue;
+      for (const auto& dep : other->def->depends_on) {
+        if (dep.container_name == r->def->name) dependents_running = true;
+      }
+    }
+    if (!dependents_running) SignalStop(*r);
+  }
+}
+
+void TaskRunner::SignalStop(ContainerRun& c) {
+  c.stop_signalled = true;
+  (void)driver_.Signal(c.runtime_id, SIGTERM);
+  size_t index = c.index;
+  c.kill_timer = executor_.RunAfter(StopTimeoutS(c) * 1000LL, Guard([this, index] {
+    ContainerRun& r = *runs_[index];
+    if (!r.exited) (void)driver_.Signal(r.runtime_id, SIGKILL);
+  }));
+}
+
+void TaskRunner::ScheduleProbe(size_t index, int64_t delay_ms) {
+  runs_[index]->probe_timer = executor_.RunAfter(delay_ms, Guard([this, index] { RunProbe(index); }));
+}
+
+void TaskRunner::RunProbe(size_t index) {
+  ContainerRun& c = *runs_[index];
+  if (c.exited || stopping_) return;
+  const model::HealthCheck& hc = *c.def->health_check;
+  driver::ProcessSpec spec = BaseSpec(c);
+  if (!hc.command.empty() && hc.command[0] == "CMD-SHELL") {
+    std::string script;
+    for (size_t i = 1; i < hc.command.size(); ++i) script += (i > 1 ? " " : "") + hc.command[i];
+    spec.argv = {"/bin/sh", "-c", script};
+  } else if (!hc.command.empty() && hc.command[0] == "CMD") {
+    spec.argv.assign(hc.command.begin() + 1, hc.command.end());
+  } else {
+    return;  // NONE: health checks disabled
+  }
+  spec.container_name = c.def->name + "-healthcheck";
+  auto probe = std::make_unique<Probe>();
+  Probe* p = probe.get();
+  auto on_exit = [this, alive = std::weak_ptr<int>(alive_), index, p](driver::ExitStatus st) {
+    if (!alive.lock()) return;
+    ContainerRun& r = *runs_[index];
+    if (r.probe.get() != p) return;
+    executor_.Cancel(p->timeout_timer);
+    bool healthy = !p->timed_out && st.exit_code == 0;
+    r.probe.reset();
+    OnProbeResult(index, healthy);
+  };
+  Result<std::string> id = driver_.Start(spec, on_exit, [](driver::Stream, std::string_view) {});
+  if (!id.ok()) {
+    OnProbeResult(index, false);
+    return;
+  }
+  p->runtime_id = *id;
+  p->timeout_timer = executor_.RunAfter(hc.timeout_s * 1000LL, Guard([this, index, p] {
+    ContainerRun& r = *runs_[index];
+    if (r.probe.get() != p) return;
+    p->timed_out = true;
+    (void)driver_.Signal(p->runtime_id, SIGKILL);
+  }));
+  c.probe = std::move(probe);
+}
+
+void TaskRunner::OnProbeResult(size_t index, bool healthy) {
+  ContainerRun& c = *runs_[index];
+  if (c.exited) return;
+  model::Container& mc = task_.containers[index];
+  const model::HealthCheck& hc = *c.def->health_check;
+  HealthStatus before = mc.health_status;
+  if (healthy) {
+    c.consecutive_failures = 0;
+    mc.health_status = HealthStatus::kHealthy;
+  } else {
+    bool in_start_period =
+        executor_.clock().NowMs() - c.started_at < hc.start_period_s * 1000LL;
+    if (!in_start_period && ++c.consecutive_failures >= hc.retries) {
+      mc.health_status = HealthStatus::kUnhealthy;
+    }
+  }
+  if (mc.health_status != before) {
+    UpdateTaskHealth();
+    Changed(false);
+    Evaluate();
+  }
+  if (!stopping_) ScheduleProbe(index, hc.interval_s * 1000LL);
+}
+
+void TaskRunner::UpdateTaskHealth() {
+  // Only essential containers with a health check count; none → UNKNOWN.
+  bool any = false, unknown = false, unhealthy = false;
+  for (size_t i = 0; i < runs_.size(); ++i) {
+    const auto& def = *runs_[i]->def;
+    if (!def.essential || !def.health_check) continue;
+    any = true;
+    HealthStatus h = task_.containers[i].health_status;
+    if (h == HealthStatus::kUnhealthy) unhealthy = true;
+    if (h == HealthStatus::kUnknown) unknown = true;
+  }
+  task_.health_status = !any        ? HealthStatus::kUnknown
+                        : unhealthy ? HealthStatus::kUnhealthy
+                        : unknown   ? HealthStatus::kUnknown
+                                    : HealthStatus::kHealthy;
+}
+
+void TaskRunner::UpdateTaskStatus() {
+  bool all_exited = true, all_started_or_exited = true;
+  for (const auto& r : runs_) {
+    if (!r->exited) all_exited = false;
+    if (!r->started && !r->exited) all_started_or_exited = false;
+  }
+  TimeMs now = executor_.clock().NowMs();
+  if (all_exited) {
+    if (!stopping_) {
+      // Every container finished on its own (all non-essential cannot happen: one is essential).
+      Stop(StopCode::kEssentialContainerExited, "Essential container in task exited");
+      return;
+    }
+    task_.execution_stopped_at = now;
+    if (task_.last_status >= TaskStatus::kRunning && task_.last_status < TaskStatus::kDeprovisioning) {
+      task_.last_status = TaskStatus::kDeprovisioning;
+      Changed(true);
+    }
+    task_.last_status = TaskStatus::kStopped;
+    task_.stopped_at = now;
+    Changed(true);
+    return;
+  }
+  if (stopping_) {
+    if (task_.last_status == TaskStatus::kRunning) {
+      task_.last_status = TaskStatus::kStopping;
+      Changed(true);
+    }
+    return;
+  }
+  if (all_started_or_exited && task_.last_status < TaskStatus::kRunning) {
+    task_.last_status = TaskStatus::kRunning;
+    task_.started_at = now;
+    task_.connectivity_at = now;
+    Changed(true);
+  }
+}
+
+}  // namespace berth::runner

@@ -1,0 +1,102 @@
+// TaskRunner: one task's lifecycle, with ECS's semantics, over a Driver.
+//
+//   lastStatus:  PENDING ──all containers RUNNING (or done)──▶ RUNNING
+//                   │                                            │ StopTask / essential exit
+//                   │ start failure, unmet dependency            ▼
+//                   │                                        STOPPING ──SIGTERM, stopTimeout,
+//                   │                                            │       SIGKILL (reverse
+//                   ▼                                            ▼       dependency order)
+//                STOPPED ◀────────────────────────────────  DEPROVISIONING
+//
+//   containers:  PENDING ──dependsOn met──▶ RUNNING ──exit──▶ STOPPED
+//                   └──────── start failed / dependency can't be met ────▶ STOPPED
+//
+// - dependsOn START / COMPLETE / SUCCESS / HEALTHY, with the dependency's startTimeout counted
+//   from its start; a dependency that can no longer be met stops the dependent before it runs.
+// - An essential container that stops stops the task (EssentialContainerExited).
+// - healthCheck CMD / CMD-SHELL with interval, timeout, retries and startPeriod, as Docker runs
+//   them; task health is derived from the essential containers that have a health check.
+// - `version` increases on every task or container state change; each such change is reported
+//   through on_change with state_change=true (health changes report state_change=false: ECS
+//   does not emit task events for them).
+//
+// Threads: constructed and used on the control thread (the Executor) only. The runner owns its
+// timers; destroying it cancels them. Destroy it only once done() (then no driver callback is
+// outstanding except probes, which are ignored through a liveness token).
+#pragma once
+
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "common/clock.h"
+#include "driver/driver.h"
+#include "model/task.h"
+#include "model/task_definition.h"
+
+namespace berth::runner {
+
+struct RunnerOptions {
+  // Added to every container's environment unless the definition sets them (PATH, ...).
+  std::vector<std::pair<std::string, std::string>> base_env;
+  int default_stop_timeout_s = 30;
+};
+
+class TaskRunner {
+ public:
+  using ChangeCallback = std::function<void(const model::Task&, bool state_change)>;
+
+  // `task` is the freshly created task (PENDING, version 1, containers PENDING); `overrides`
+  // is RunTask's overrides object (containerOverrides command/environment/cpu/memory).
+  TaskRunner(Executor& executor, driver::Driver& driver, model::TaskDefinition definition,
+             model::Task task, RunnerOptions options, ChangeCallback on_change);
+  ~TaskRunner();
+  TaskRunner(const TaskRunner&) = delete;
+  TaskRunner& operator=(const TaskRunner&) = delete;
+
+  // Starts the containers whose dependencies allow it.
+  void Start();
+  // Asks the task to stop (desiredStatus STOPPED). The first stop code and reason win.
+  void Stop(model::StopCode code, const std::string& reason);
+  // Longest stop timeout of any container, in seconds (for daemon shutdown).
+  int MaxStopTimeoutS() const;
+
+  const model::Task& task() const { return task_; }
+  bool done() const { return task_.stopped(); }
+
+ private:
+  struct Probe;
+  struct ContainerRun;
+
+  void Evaluate();
+  void TryStart(ContainerRun& c);
+  // Returns true when every dependency is met; sets *failure when one can never be met.
+  bool DependenciesMet(const ContainerRun& c, std::string* failure) const;
+  void StartProcess(ContainerRun& c);
+  void OnExit(size_t index, driver::ExitStatus status);
+  void FailBeforeStart(ContainerRun& c, const std::string& reason, bool task_failed_to_start);
+  void ContinueStopping();
+  void SignalStop(ContainerRun& c);
+  void ScheduleProbe(size_t index, int64_t delay_ms);
+  void RunProbe(size_t index);
+  void OnProbeResult(size_t index, bool healthy);
+  void UpdateTaskHealth();
+  void UpdateTaskStatus();
+  void Changed(bool state_change);
+  driver::ProcessSpec BaseSpec(const ContainerRun& c) const;
+  int StopTimeoutS(const ContainerRun& c) const;
+  std::function<void()> Guard(std::function<void()> fn);
+
+  Executor& executor_;
+  driver::Driver& driver_;
+  model::TaskDefinition definition_;
+  model::Task task_;
+  RunnerOptions options_;
+  ChangeCallback on_change_;
+  std::vector<std::unique_ptr<ContainerRun>> runs_;
+  bool stopping_ = false;
+  std::shared_ptr<int> alive_ = std::make_shared<int>(0);
+};
+
+}  // namespace berth::runner

@@ -1,0 +1,268 @@
+#include "runner/task_runner.h"
+
+#include <gtest/gtest.h>
+
+#include "common/fake_executor.h"
+#include "runner/fake_driver.h"
+
+namespace berth::runner {
+namespace {
+
+using model::ContainerStatus;
+using model::HealthStatus;
+using model::StopCode;
+using model::TaskStatus;
+
+class TaskRunnerTest : public ::testing::Test {
+ protected:
+  TaskRunnerTest() : driver_(ex_) {}
+
+  void Launch(const std::string& definition_json,
+              nlohmann::json overrides = nlohmann::json::object()) {
+    auto td = model::ParseTaskDefinition(nlohmann::json::parse(definition_json));
+    ASSERT_TRUE(td.ok()) << td.status().ToString();
+    model::Task t;
+    t.id = "0123456789abcdef0123456789abcdef";
+    t.arn = "arn:aws:ecs:us-east-1:123456789012:task/default/" + t.id;
+    t.created_at = ex_.clock().NowMs();
+    for (const auto& c : td->containers) {
+      model::Container mc;
+      mc.name = c.name;
+      mc.essential = c.essential;
+      t.containers.push_back(mc);
+    }
+    t.overrides = overrides;
+    runner_ = std::make_unique<TaskRunner>(
+        ex_, driver_, *td, t, RunnerOptions{{{"PATH", "/usr/bin:/bin"}}, 30},
+        [this](const model::Task& task, bool state_change) {
+          if (state_change) versions_.push_back(task.version);
+          statuses_.push_back(task.last_status);
+        });
+    runner_->Start();
+    ex_.RunPending();
+  }
+
+  const model::Task& task() { return runner_->task(); }
+  const model::Container& container(size_t i) { return task().containers[i]; }
+
+  FakeExecutor ex_;
+  FakeDriver driver_;
+  std::unique_ptr<TaskRunner> runner_;
+  std::vector<int64_t> versions_;
+  std::vector<TaskStatus> statuses_;
+};
+
+constexpr char kOneContainer[] = R"({"family":"one","containerDefinitions":[
+  {"name":"app","image":"busybox","memory":64,"entryPoint":["sh","-c"],"command":["sleep 60"]}]})";
+
+TEST_F(TaskRunnerTest, RunsAndStopsWhenEssentialContainerExits) {
+  Launch(kOneContainer);
+  EXPECT_EQ(task().last_status, TaskStatus::kRunning);
+  EXPECT_EQ(container(0).last_status, ContainerStatus::kRunning);
+  EXPECT_EQ(driver_.Get("app").spec.argv, (std::vector<std::string>{"sh", "-c", "sleep 60"}));
+  EXPECT_NE(task().started_at, 0);
+  driver_.Exit("app", 3);
+  ex_.RunPending();
+  EXPECT_EQ(task().last_status, TaskStatus::kStopped);
+  EXPECT_TRUE(task().desired_stopped);
+  EXPECT_EQ(task().stop_code, StopCode::kEssentialContainerExited);
+  EXPECT_EQ(task().stopped_reason, "Essential container in task exited");
+  EXPECT_EQ(container(0).exit_code, 3);
+  EXPECT_NE(task().stopped_at, 0);
+  // Versions go up by one per state change, ending at the task's version.
+  for (size_t i = 1; i < versions_.size(); ++i) EXPECT_EQ(versions_[i], versions_[i - 1] + 1);
+  EXPECT_EQ(versions_.back(), task().version);
+}
+
+TEST_F(TaskRunnerTest, CommandAndEnvironmentOverrides) {
+  Launch(R"({"family":"f","containerDefinitions":[{"name":"app","image":"x","memory":64,
+      "command":["sleep","60"],"environment":[{"name":"A","value":"1"},{"name":"B","value":"2"}]}]})",
+         nlohmann::json::parse(R"({"containerOverrides":[{"name":"app","command":["echo","hi"],
+      "environment":[{"name":"B","value":"override"},{"name":"C","value":"3"}]}]})"));
+  const auto& spec = driver_.Get("app").spec;
+  EXPECT_EQ(spec.argv, (std::vector<std::string>{"echo", "hi"}));
+  std::map<std::string, std::string> env(spec.env.begin(), spec.env.end());
+  EXPECT_EQ(env["A"], "1");
+  EXPECT_EQ(env["B"], "override");
+  EXPECT_EQ(env["C"], "3");
+  EXPECT_EQ(env["PATH"], "/usr/bin:/bin");
+}
+
+TEST_F(TaskRunnerTest, NoCommandFailsToStart) {
+  Launch(R"({"family":"f","containerDefinitions":[{"name":"app","image":"nginx","memory":64}]})");
+  EXPECT_EQ(task().last_status, TaskStatus::kStopped);
+  EXPECT_EQ(task().stop_code, StopCode::kTaskFailedToStart);
+  EXPECT_NE(container(0).reason.find("neither entryPoint nor command"), std::string::npos);
+  EXPECT_FALSE(container(0).exit_code.has_value());
+  EXPECT_EQ(task().started_at, 0);
+}
+
+TEST_F(TaskRunnerTest, StartFailureReasonFromDriver) {
+  driver_.fail_start["app"] = "CannotStartContainerError: exec: \"nope\": not found";
+  Launch(R"({"family":"f","containerDefinitions":[{"name":"app","image":"x","memory":64,
+      "command":["nope"]}]})");
+  EXPECT_EQ(task().last_status, TaskStatus::kStopped);
+  EXPECT_EQ(task().stopped_reason, "CannotStartContainerError: exec: \"nope\": not found");
+}
+
+constexpr char kWebWithSidecar[] = R"({"family":"web","containerDefinitions":[
+  {"name":"web","image":"php","memory":64,"command":["serve"],
+   "healthCheck":{"command":["CMD-SHELL","true"],"interval":5,"retries":2}},
+  {"name":"worker","image":"php","memory":64,"command":["work"],
+   "dependsOn":[{"containerName":"web","condition":"HEALTHY"}]}]})";
+
+TEST_F(TaskRunnerTest, HealthyDependencyGatesTheSidecar) {
+  Launch(kWebWithSidecar);
+  EXPECT_TRUE(driver_.Running("web"));
+  EXPECT_FALSE(driver_.Running("worker"));
+  EXPECT_EQ(task().last_status, TaskStatus::kPending);
+  EXPECT_EQ(container(0).health_status, HealthStatus::kUnknown);
+  ex_.Advance(4999);
+  EXPECT_FALSE(driver_.Running("worker"));
+  ex_.Advance(1);
+  EXPECT_EQ(container(0).health_status, HealthStatus::kHealthy);
+  EXPECT_TRUE(driver_.Running("worker"));
+  EXPECT_EQ(task().last_status, TaskStatus::kRunning);
+  // Task health counts essential containers with a health check: web only.
+  EXPECT_EQ(task().health_status, HealthStatus::kHealthy);
+}
+
+TEST_F(TaskRunnerTest, UnhealthyAfterRetriesAndStandaloneTaskKeepsRunning) {
+  driver_.probe_exit_code["web"] = 0;
+  Launch(kWebWithSidecar);
+  ex_.Advance(5000);
+  ASSERT_EQ(task().health_status, HealthStatus::kHealthy);
+  driver_.probe_exit_code["web"] = 1;
+  ex_.Advance(5000);
+  EXPECT_EQ(container(0).health_status, HealthStatus::kHealthy);  // 1 failure < retries 2
+  ex_.Advance(5000);
+  EXPECT_EQ(container(0).health_status, HealthStatus::kUnhealthy);
+  EXPECT_EQ(task().health_status, HealthStatus::kUnhealthy);
+  EXPECT_EQ(task().last_status, TaskStatus::kRunning);
+}
+
+TEST_F(TaskRunnerTest, FailuresInStartPeriodDoNotCount) {
+  driver_.probe_exit_code["web"] = 1;
+  Launch(R"({"family":"web","containerDefinitions":[{"name":"web","image":"php","memory":64,
+      "command":["serve"],"healthCheck":{"command":["CMD","false"],"interval":5,"retries":1,
+      "startPeriod":12}}]})");
+  ex_.Advance(10000);  // probes at 5 s and 10 s, inside the start period
+  EXPECT_EQ(container(0).health_status, HealthStatus::kUnknown);
+  ex_.Advance(5000);  // 15 s: counts
+  EXPECT_EQ(container(0).health_status, HealthStatus::kUnhealthy);
+  EXPECT_EQ(driver_.probes["web"], 3);
+}
+
+TEST_F(TaskRunnerTest, UnhealthyHealthyDependencyStopsTask) {
+  driver_.probe_exit_code["web"] = 1;
+  Launch(kWebWithSidecar);
+  ex_.Advance(10000);
+  EXPECT_EQ(container(0).health_status, HealthStatus::kUnhealthy);
+  ex_.RunPending();
+  EXPECT_FALSE(driver_.Running("worker"));
+  EXPECT_EQ(container(1).last_status, ContainerStatus::kStopped);
+  EXPECT_NE(container(1).reason.find("HEALTHY"), std::string::npos);
+  EXPECT_EQ(task().last_status, TaskStatus::kStopped);
+  EXPECT_EQ(task().stop_code, StopCode::kTaskFailedToStart);
+}
+
+constexpr char kMigrateThenApp[] = R"({"family":"f","containerDefinitions":[
+  {"name":"migrate","image":"php","memory":64,"essential":false,"command":["migrate"]},
+  {"name":"app","image":"php","memory":64,"command":["serve"],
+   "dependsOn":[{"containerName":"migrate","condition":"SUCCESS"}]}]})";
+
+TEST_F(TaskRunnerTest, SuccessDependencyStartsDependentAfterExitZero) {
+  Launch(kMigrateThenApp);
+  EXPECT_FALSE(driver_.Running("app"));
+  driver_.Exit("migrate", 0);
+  ex_.RunPending();
+  EXPECT_TRUE(driver_.Running("app"));
+  EXPECT_EQ(task().last_status, TaskStatus::kRunning);  // a finished init container counts
+  EXPECT_EQ(container(0).exit_code, 0);
+}
+
+TEST_F(TaskRunnerTest, FailedSuccessDependencyStopsDependent) {
+  Launch(kMigrateThenApp);
+  driver_.Exit("migrate", 2);
+  ex_.RunPending();
+  EXPECT_FALSE(driver_.procs.count(driver_.by_name["app"]));  // never started
+  EXPECT_EQ(container(1).last_status, ContainerStatus::kStopped);
+  EXPECT_FALSE(container(1).exit_code.has_value());
+  EXPECT_NE(container(1).reason.find("exited with code 2"), std::string::npos);
+  EXPECT_EQ(task().last_status, TaskStatus::kStopped);
+  EXPECT_EQ(task().stop_code, StopCode::kTaskFailedToStart);
+}
+
+TEST_F(TaskRunnerTest, StartTimeoutOnDependency) {
+  driver_.probe_exit_code["web"] = 1;
+  Launch(R"({"family":"f","containerDefinitions":[
+    {"name":"web","image":"php","memory":64,"command":["serve"],"startTimeout":7,
+     "healthCheck":{"command":["CMD","false"],"interval":5,"retries":10}},
+    {"name":"worker","image":"php","memory":64,"command":["work"],
+     "dependsOn":[{"containerName":"web","condition":"HEALTHY"}]}]})");
+  ex_.Advance(6999);
+  EXPECT_EQ(task().last_status, TaskStatus::kPending);
+  ex_.Advance(1);
+  ex_.RunPending();
+  EXPECT_NE(container(1).reason.find("startTimeout"), std::string::npos);
+  EXPECT_TRUE(task().desired_stopped);
+}
+
+TEST_F(TaskRunnerTest, StopTaskIsAsynchronousAndReverseOrdered) {
+  Launch(kWebWithSidecar);
+  ex_.Advance(5000);
+  ASSERT_EQ(task().last_status, TaskStatus::kRunning);
+  int64_t v = task().version;
+  runner_->Stop(StopCode::kUserInitiated, "Task stopped by user");
+  EXPECT_TRUE(task().desired_stopped);
+  EXPECT_EQ(task().last_status, TaskStatus::kRunning);  // what StopTask returns
+  EXPECT_EQ(task().version, v + 1);
+  ex_.RunPending();
+  EXPECT_EQ(task().last_status, TaskStatus::kStopped);
+  // worker depends on web, so worker gets SIGTERM first.
+  ASSERT_GE(driver_.signal_order.size(), 2u);
+  EXPECT_EQ(driver_.signal_order[0], "worker:15");
+  EXPECT_EQ(driver_.signal_order[1], "web:15");
+  EXPECT_EQ(task().stop_code, StopCode::kUserInitiated);
+  EXPECT_EQ(container(0).exit_code, 128 + 15);
+}
+
+TEST_F(TaskRunnerTest, StopTimeoutEscalatesToSigkill) {
+  driver_.term_exits = false;
+  Launch(R"({"family":"f","containerDefinitions":[{"name":"app","image":"x","memory":64,
+      "command":["sleep","60"],"stopTimeout":10}]})");
+  runner_->Stop(StopCode::kUserInitiated, "bye");
+  ex_.RunPending();
+  EXPECT_EQ(task().last_status, TaskStatus::kStopping);
+  ex_.Advance(9999);
+  EXPECT_TRUE(driver_.Running("app"));
+  ex_.Advance(1);
+  ex_.RunPending();
+  EXPECT_EQ(task().last_status, TaskStatus::kStopped);
+  EXPECT_EQ(container(0).exit_code, 137);
+  EXPECT_EQ(task().stopped_reason, "bye");
+}
+
+TEST_F(TaskRunnerTest, NonEssentialExitKeepsTaskRunning) {
+  Launch(R"({"family":"f","containerDefinitions":[
+    {"name":"app","image":"x","memory":64,"command":["a"]},
+    {"name":"helper","image":"x","memory":64,"command":["b"],"essential":false}]})");
+  driver_.Exit("helper", 1);
+  ex_.RunPending();
+  EXPECT_EQ(task().last_status, TaskStatus::kRunning);
+  EXPECT_FALSE(task().desired_stopped);
+  EXPECT_EQ(container(1).exit_code, 1);
+}
+
+TEST_F(TaskRunnerTest, StopBeforeRunningSkipsRunning) {
+  Launch(kWebWithSidecar);
+  runner_->Stop(StopCode::kUserInitiated, "early");
+  ex_.RunPending();
+  EXPECT_EQ(task().last_status, TaskStatus::kStopped);
+  EXPECT_EQ(task().started_at, 0);
+  for (TaskStatus s : statuses_) EXPECT_NE(s, TaskStatus::kRunning);
+  EXPECT_FALSE(driver_.procs.count(driver_.by_name["worker"]));
+}
+
+}  // namespace
+}  // namespace berth::runner

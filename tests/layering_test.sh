@@ -1,0 +1,36 @@
+#!/bin/sh
+# Checks that each src/ folder includes only the folders below it (docs/architecture.md).
+# Usage: layering_test.sh SRC_DIR
+set -eu
+src="$1"
+allowed() {
+  case "$1" in
+    common) echo "common" ;;
+    model) echo "common model" ;;
+    state) echo "common model state" ;;
+    driver) echo "common driver" ;;
+    runner) echo "common model driver runner" ;;
+    ecs) echo "common model driver runner state ecs" ;;
+    api) echo "common model driver runner state ecs api" ;;
+    daemon) echo "common model driver runner state ecs api daemon" ;;
+    cli) echo "common api cli" ;;
+    *) echo "" ;;
+  esac
+}
+bad=0
+for dir in "$src"/*/; do
+  layer=$(basename "$dir")
+  ok=$(allowed "$layer")
+  for inc in $(grep -rhoE '^#include "[a-z_]+/' "$dir" | sed -E 's/#include "([a-z_]+)\//\1/' | sort -u); do
+    case " $ok " in
+      *" $inc "*) ;;
+      *) echo "layering: src/$layer includes src/$inc/ (allowed: $ok)"; bad=1 ;;
+    esac
+  done
+done
+# cli may use only api/auth from api/.
+if grep -rhE '^#include "api/' "$src/cli" | grep -vq '"api/auth/'; then
+  echo "layering: src/cli may include only api/auth from api/"; bad=1
+fi
+[ $bad -eq 0 ] && echo "layering: ok"
+exit $bad
