@@ -72,6 +72,17 @@ HttpResponse Router::Handle(const HttpRequest& req) {
 
   std::string target = req.Header("X-Amz-Target");
   if (req.method == "POST" && target.rfind(EcsApi::kTargetPrefix, 0) == 0) {
+    // awsJson requests must sign their body: an UNSIGNED/STREAMING payload hash (legitimate for
+    // S3 only) would let anyone who saw one signature replay it with another RunTask body.
+    std::string payload = req.Header("x-amz-content-sha256");
+    if (payload.rfind("UNSIGNED", 0) == 0 || payload.rfind("STREAMING", 0) == 0) {
+      return JsonError(403, "InvalidSignatureException",
+                       "The request payload must be signed for this service.");
+    }
+    if (a.service != "ecs") {
+      return JsonError(403, "InvalidSignatureException",
+                       "Credential should be scoped to correct service: 'ecs'. ");
+    }
     ecs::RequestContext ctx{a.region};
     return ecs_.Handle(target.substr(std::char_traits<char>::length(EcsApi::kTargetPrefix)),
                        req.body, ctx);

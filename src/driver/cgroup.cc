@@ -192,8 +192,8 @@ CgroupManager::CgroupManager(bool enabled) {
     description_ = "cgroup v1 memory hierarchy at " + base_;
   } else if (!v2_dir.empty() && TryV2(v2_dir, /*want_memory=*/false, &why_tree)) {
     mode_ = Mode::kV2TreeOnly;
-    description_ = "cgroup v2 at " + base_ + " (process tracking only, memory limits not enforced: " +
-                   why_v2 + ")";
+    description_ = "cgroup v2 at " + base_ +
+                   " (process tracking only, memory limits not enforced: " + why_v2 + ")";
   } else {
     description_ = "no usable cgroup, using process groups only (memory limits not enforced)";
     if (v2_dir.empty() && v1_dir.empty()) description_ += ": no cgroup mount found";
@@ -220,33 +220,34 @@ bool CgroupManager::TryV2(const std::string& own_dir, bool want_memory, std::str
       *why = "v2: no memory controller in " + own_dir;
       return false;
     }
-  }
-  if (mkdir(base.c_str(), 0755) != 0 && errno != EEXIST) {
-    *why = "v2: cannot create " + base + ": " + ErrText(errno);
-    return false;
-  }
-  if (want_memory) {
     std::optional<std::string> own_sub = ReadFile(own_dir + "/cgroup.subtree_control");
     if (!own_sub || !HasToken(*own_sub, "memory")) {
       if (int err = WriteFile(own_dir + "/cgroup.subtree_control", "+memory")) {
-        *why = "v2: cannot enable memory in " + own_dir + "/cgroup.subtree_control: " +
-               ErrText(err) + (err == EBUSY ? " (the daemon's cgroup holds processes)" : "");
+        *why = "v2: cannot enable memory in " + own_dir +
+               "/cgroup.subtree_control: " + ErrText(err) +
+               (err == EBUSY ? " (the daemon's cgroup holds processes)" : "");
         return false;
       }
     }
-    if (int err = WriteFile(base + "/cgroup.subtree_control", "+memory")) {
-      *why = "v2: cannot enable memory in " + base + ": " + ErrText(err);
-      return false;
+    if (HasToken(*controllers, "cpu") && (!own_sub || !HasToken(*own_sub, "cpu"))) {
+      WriteFile(own_dir + "/cgroup.subtree_control", "+cpu");  // best effort: cpu.weight
     }
-    std::optional<std::string> controllers = ReadFile(own_dir + "/cgroup.controllers");
-    if (controllers && HasToken(*controllers, "cpu")) {
-      std::optional<std::string> sub = ReadFile(own_dir + "/cgroup.subtree_control");
-      if (sub && !HasToken(*sub, "cpu")) WriteFile(own_dir + "/cgroup.subtree_control", "+cpu");
-      cpu_weight_ = WriteFile(base + "/cgroup.subtree_control", "+cpu") == 0;
-    }
+  }
+  if (int err = MakeBase(base, want_memory)) {
+    *why = "v2: cannot create " + base + (want_memory ? " with the memory controller: " : ": ") +
+           ErrText(err);
+    return false;
   }
   base_ = base;
   return true;
+}
+
+int CgroupManager::MakeBase(const std::string& base, bool memory) const {
+  if (mkdir(base.c_str(), 0755) != 0 && errno != EEXIST) return errno;
+  if (mode_ == Mode::kV1Memory || !memory) return 0;
+  if (int err = WriteFile(base + "/cgroup.subtree_control", "+memory")) return err;
+  WriteFile(base + "/cgroup.subtree_control", "+cpu");  // best effort: cpu.weight
+  return 0;
 }
 
 bool CgroupManager::TryV1(const std::string& own_dir, std::string* why) {
@@ -269,14 +270,19 @@ std::unique_ptr<Cgroup> CgroupManager::Create(const std::string& name, long long
   bool v2 = mode_ != Mode::kV1Memory;
   std::string dir;
   for (int attempt = 1; attempt <= 10 && dir.empty(); ++attempt) {
-    std::string candidate = base_ + "/" + name + (attempt == 1 ? "" : "-" + std::to_string(attempt));
-    if (mkdir(candidate.c_str(), 0755) == 0) {
+    std::string candidate =
+        base_ + "/" + name + (attempt == 1 ? "" : "-" + std::to_string(attempt));
+    int made = mkdir(candidate.c_str(), 0755) == 0 ? 0 : errno;
+    if (made == ENOENT && MakeBase(base_, mode_ == Mode::kV2Memory) == 0) {
+      made = mkdir(candidate.c_str(), 0755) == 0 ? 0 : errno;
+    }
+    if (made == 0) {
       dir = candidate;
-    } else if (errno != EEXIST) {
-      spdlog::warn("process driver: cannot create cgroup {}: {}", candidate, ErrText(errno));
+    } else if (made != EEXIST) {
+      spdlog::warn("process driver: cannot create cgroup {}: {}", candidate, ErrText(made));
       return nullptr;
-    } else if (Cgroup stale(candidate, v2); stale.Empty() && stale.Remove() &&
-               mkdir(candidate.c_str(), 0755) == 0) {
+    } else if (Cgroup stale(candidate, v2);
+               stale.Empty() && stale.Remove() && mkdir(candidate.c_str(), 0755) == 0) {
       dir = candidate;  // left over from an earlier run
     }
   }
@@ -286,16 +292,18 @@ std::unique_ptr<Cgroup> CgroupManager::Create(const std::string& name, long long
     std::string limit = std::to_string(memory_limit_bytes);
     int err = WriteFile(dir + (v2 ? "/memory.max" : "/memory.limit_in_bytes"), limit);
     if (err != 0) {
-      spdlog::warn("process driver: cannot set memory limit {} on {}: {}", limit, dir, ErrText(err));
+      spdlog::warn("process driver: cannot set memory limit {} on {}: {}", limit, dir,
+                   ErrText(err));
     } else if (v2) {
       WriteFile(dir + "/memory.swap.max", "0");  // like a container without swap
     } else {
       WriteFile(dir + "/memory.memsw.limit_in_bytes", limit);
     }
   }
-  if (cpu_shares > 0 && cpu_weight_) {
+  if (cpu_shares > 0 && mode_ == Mode::kV2Memory) {
     // runc's conversion of cpu shares [2, 262144] to cpu.weight [1, 10000].
     long long shares = cpu_shares < 2 ? 2 : (cpu_shares > 262144 ? 262144 : cpu_shares);
+    // Best effort: cpu.weight exists only when the cpu controller could be delegated too.
     WriteFile(dir + "/cpu.weight", std::to_string(1 + ((shares - 2) * 9999) / 262142));
   }
   return cgroup;

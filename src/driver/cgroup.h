@@ -68,6 +68,8 @@ class CgroupManager {
   }
   // One line for the daemon's log: the mode, the directory, and why not better.
   const std::string& description() const { return description_; }
+  // <the daemon's own cgroup>/berth, where container cgroups go; empty in Mode::kNone.
+  const std::string& parent_dir() const { return base_; }
 
   // Creates the container's cgroup `name` (a file name) with its limits; nullptr when cgroups
   // are unusable or the directory cannot be made. memory_limit_bytes/cpu_shares 0 = none.
@@ -77,10 +79,12 @@ class CgroupManager {
  private:
   bool TryV2(const std::string& own_dir, bool want_memory, std::string* why);
   bool TryV1(const std::string& own_dir, std::string* why);
+  // Creates base_ (again: another berth process in the same cgroup may have removed it when it
+  // was empty) with its controllers. Returns 0 or an errno.
+  int MakeBase(const std::string& base, bool memory) const;
 
   Mode mode_ = Mode::kNone;
   std::string base_;  // <own cgroup>/berth
-  bool cpu_weight_ = false;
   std::string description_;
 };
 

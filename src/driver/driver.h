@@ -26,21 +26,21 @@ struct Ulimit {
 };
 
 struct ProcessSpec {
-  std::string task_id;         // 32-hex ECS task id; groups a task's processes
-  std::string container_name;  // unique within the task
+  std::string task_id;            // 32-hex ECS task id; groups a task's processes
+  std::string container_name;     // unique within the task
   std::vector<std::string> argv;  // argv[0] is looked up in PATH (of `env`, else the daemon's)
   std::vector<std::pair<std::string, std::string>> env;  // the complete environment
-  std::string working_dir;     // empty = the daemon's data-dir/tasks/<task_id>
-  std::string user;            // ECS forms: user, uid, user:group, uid:gid; empty = daemon's
+  std::string working_dir;  // empty = the daemon's data-dir/tasks/<task_id>
+  std::string user;         // ECS forms: user, uid, user:group, uid:gid; empty = daemon's
   std::vector<Ulimit> ulimits;
   long long memory_limit_bytes = 0;  // 0 = none; enforced with a cgroup when one is usable
   int cpu_shares = 0;                // 0 = default
 };
 
 struct ExitStatus {
-  int exit_code = 0;         // Docker's convention: 128 + signal when killed by a signal
-  int signal = 0;            // the killing signal, 0 if it exited normally
-  bool oom_killed = false;   // killed by the memory cgroup
+  int exit_code = 0;        // Docker's convention: 128 + signal when killed by a signal
+  int signal = 0;           // the killing signal, 0 if it exited normally
+  bool oom_killed = false;  // killed by the memory cgroup
 };
 
 enum class Stream { kStdout, kStderr };

@@ -6,6 +6,7 @@
 #include <signal.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
+#include <sys/prctl.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -114,7 +115,8 @@ Status ResolveUser(const std::string& spec, SpawnPlan* plan) {
     pw = LookupPasswd(nullptr, plan->uid);
   } else {
     pw = LookupPasswd(&user, 0);
-    if (!pw) return CannotStart("unable to find user " + user + ": no matching entries in passwd file");
+    if (!pw)
+      return CannotStart("unable to find user " + user + ": no matching entries in passwd file");
     plan->uid = pw->uid;
   }
   if (grp.empty()) {
@@ -181,8 +183,7 @@ std::string PathFrom(const ProcessSpec& spec) {
   return daemon_path ? daemon_path : kDefaultPath;
 }
 
-Status ResolveWorkingDir(const ProcessSpec& spec, const std::string& default_dir,
-                         SpawnPlan* plan) {
+Status ResolveWorkingDir(const ProcessSpec& spec, const std::string& default_dir, SpawnPlan* plan) {
   if (!spec.working_dir.empty()) {
     if (spec.working_dir[0] != '/') {
       return CannotStart("the working directory '" + spec.working_dir +
@@ -219,7 +220,9 @@ Status ResolveWorkingDir(const ProcessSpec& spec, const std::string& default_dir
 
 Result<SpawnPlan> PrepareSpawn(const ProcessSpec& spec, const std::string& default_working_dir) {
   SpawnPlan plan;
-  if (spec.argv.empty()) return FailedPrecondition(std::string(kCannotStartPrefix) + "No command specified");
+  plan.parent_pid = getpid();
+  if (spec.argv.empty())
+    return FailedPrecondition(std::string(kCannotStartPrefix) + "No command specified");
   BERTH_RETURN_IF_ERROR(ResolveUser(spec.user, &plan));
   BERTH_RETURN_IF_ERROR(ResolveUlimits(spec.ulimits, &plan));
   BERTH_RETURN_IF_ERROR(ResolveWorkingDir(spec, default_working_dir, &plan));
@@ -266,6 +269,10 @@ void RunChild(const SpawnPlan& plan, char* const* argv, char* const* envp, const
   sigprocmask(SIG_SETMASK, &empty, nullptr);
 
   if (setpgid(0, 0) != 0) Fail(fds.status_fd, ChildError::kSetpgid, errno);
+  // Die with the daemon, even on kill -9 (the rest of the tree: see leftovers.h). If the
+  // daemon is already gone, our parent is no longer the one that forked us.
+  prctl(PR_SET_PDEATHSIG, SIGKILL);
+  if (getppid() != plan.parent_pid) _exit(127);
   if (fds.cgroup_procs_fd >= 0) {
     // "0" moves the writing process. Best effort: without it the process group still holds.
     ssize_t ignored = write(fds.cgroup_procs_fd, "0", 1);

@@ -28,7 +28,8 @@
 namespace berth::driver {
 
 // Every start failure's message begins with this, as ECS shows it in `stoppedReason`.
-inline constexpr char kCannotStartPrefix[] = "CannotStartContainerError: Error response from daemon: ";
+inline constexpr char kCannotStartPrefix[] =
+    "CannotStartContainerError: Error response from daemon: ";
 
 struct SpawnPlan {
   std::string argv0;                         // as given, for messages
@@ -37,6 +38,7 @@ struct SpawnPlan {
   std::vector<std::string> argv;
   std::vector<std::string> env;  // "NAME=value"
   std::string working_dir;       // absolute
+  pid_t parent_pid = 0;          // the daemon (for PR_SET_PDEATHSIG's race check)
 
   bool switch_user = false;
   uid_t uid = 0;

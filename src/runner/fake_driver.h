@@ -41,7 +41,7 @@ class FakeDriver : public driver::Driver {
       ex_.Post([on_exit, code] { on_exit(driver::ExitStatus{code, 0, false}); });
       return id;
     }
-    procs[id] = Proc{spec, std::move(on_exit)};
+    procs[id] = Proc{spec, std::move(on_exit), true, {}};
     by_name[spec.container_name] = id;
     start_order.push_back(spec.container_name);
     return id;

@@ -37,7 +37,9 @@ TEST(StateStore, SurvivesReopen) {
   {
     auto store = StateStore::Open(path);
     ASSERT_TRUE(store.ok()) << store.status().ToString();
-    model::Cluster c{"default", "arn:aws:ecs:us-east-1:123456789012:cluster/default"};
+    model::Cluster c;
+    c.name = "default";
+    c.arn = "arn:aws:ecs:us-east-1:123456789012:cluster/default";
     ASSERT_TRUE((*store)->PutCluster(c).ok());
     ASSERT_TRUE((*store)->PutTaskDefinition(SampleDefinition()).ok());
     model::Task t;

@@ -25,6 +25,17 @@ int HexValue(char c) {
 
 bool IsBlank(char c) { return c == ' ' || c == '\t'; }
 
+char LowerAscii(char c) { return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c; }
+
+// a == lower (already lowercase), ignoring ASCII case in a.
+bool EqualsLower(std::string_view a, std::string_view lower) {
+  if (a.size() != lower.size()) return false;
+  for (size_t i = 0; i < a.size(); ++i) {
+    if (LowerAscii(a[i]) != lower[i]) return false;
+  }
+  return true;
+}
+
 // Trims blanks and collapses inner runs of them to one space.
 void AppendTrimmedValue(std::string_view v, std::string* out) {
   bool pending_space = false;
@@ -114,9 +125,7 @@ bool ConstantTimeEquals(std::string_view a, std::string_view b) {
 
 std::string ToLower(std::string_view s) {
   std::string out(s);
-  for (char& c : out) {
-    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
-  }
+  for (char& c : out) c = LowerAscii(c);
   return out;
 }
 
@@ -128,7 +137,7 @@ std::string_view TrimBlanks(std::string_view s) {
 
 const std::string* FindHeader(const Headers& headers, std::string_view lower_name) {
   for (const auto& [name, value] : headers) {
-    if (name.size() == lower_name.size() && ToLower(name) == lower_name) return &value;
+    if (EqualsLower(name, lower_name)) return &value;
   }
   return nullptr;
 }
@@ -222,7 +231,7 @@ std::string CanonicalHeaders(const Headers& headers, std::string_view signed_hea
     out.push_back(':');
     bool first = true;
     for (const auto& [n, v] : headers) {
-      if (n.size() != name.size() || ToLower(n) != name) continue;
+      if (!EqualsLower(n, name)) continue;
       if (!first) out.push_back(',');
       first = false;
       AppendTrimmedValue(v, &out);

@@ -228,19 +228,24 @@ bool ParseQueryForm(const Params& params, Claim* c, AuthResult* r) {
   if (!err && !ParseAmzDate(*date, &c->date_ms)) {
     err = "X-Amz-Date must be in the ISO8601 Long Format \"yyyyMMdd'T'HHmmss'Z'\"";
   }
-  // At most 7 digits, so stoll cannot fail.
   if (!err && !AllDigits(*expires)) err = "X-Amz-Expires should be a number";
-  if (!err && (expires->size() > 7 || std::stoll(*expires) > kMaxExpiresS)) {
-    err = "X-Amz-Expires must be less than a week (in seconds) that is 604800";
+  if (!err) {
+    for (char digit : *expires) {
+      c->expires_s = c->expires_s * 10 + (digit - '0');
+      if (c->expires_s > kMaxExpiresS) break;  // no overflow, however long the number
+    }
+    if (c->expires_s > kMaxExpiresS) {
+      err = "X-Amz-Expires must be less than a week (in seconds) that is 604800";
+    } else if (c->expires_s < 1) {
+      err = "X-Amz-Expires must be at least 1";
+    }
   }
-  if (!err && std::stoll(*expires) < 1) err = "X-Amz-Expires must be at least 1";
   if (!err && !SignsHost(*signed_headers)) err = kHostUnsignedMsg;
   if (err) {
     *r = Fail(AuthError::kIncompleteSignature, *err);
     return false;
   }
   c->amz_date = *date;
-  c->expires_s = std::stoll(*expires);
   c->signed_headers = *signed_headers;
   c->signature = *signature;
   c->presigned = true;

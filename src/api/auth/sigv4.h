@@ -46,7 +46,8 @@ enum class AuthError {
 struct AuthResult {
   AuthError error = AuthError::kNone;
   std::string message;  // AWS's text; empty when error == kNone
-  // Filled as soon as the credential scope parsed, also on most errors.
+  // Filled once the request parsed: always when ok, and on kUnknownKey, kSignatureMismatch
+  // and kExpired (for logs and for checking region and service).
   std::string access_key_id, region, service, amz_date;
 
   bool ok() const { return error == AuthError::kNone; }
@@ -66,8 +67,9 @@ Headers Sign(const std::string& method, const std::string& host, const std::stri
              const std::string& region, const std::string& service, TimeMs now_ms);
 
 // A presigned GET: returns target with the X-Amz-* query parameters (signature last)
-// appended, valid for expires_s seconds (1..604800) from now_ms. Signs only host; the payload
-// is UNSIGNED-PAYLOAD. Existing query parameters (e.g. X-Amz-Security-Token) are signed too.
+// appended, valid for expires_s seconds from now_ms (Verify accepts 1..604800). Signs only host;
+// the payload is UNSIGNED-PAYLOAD. Existing query parameters (e.g. X-Amz-Security-Token) are signed
+// too.
 std::string Presign(const std::string& host, const std::string& target, const Credentials& creds,
                     const std::string& region, const std::string& service, TimeMs now_ms,
                     int64_t expires_s);

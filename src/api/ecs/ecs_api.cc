@@ -60,7 +60,9 @@ Reply Paginate(Input& in, const std::vector<std::string>& items, const char* key
 HttpResponse EcsApi::Handle(const std::string& op, const std::string& body,
                             const ecs::RequestContext& ctx) {
   Reply reply;
-  json parsed = body.empty() ? json::object() : json::parse(body, nullptr, false);
+  json parsed = !JsonDepthWithin(body, 64)  ? json(nullptr)
+                : body.empty()                ? json::object()
+                                              : json::parse(body, nullptr, false);
   if (parsed.is_discarded() || !parsed.is_object()) {
     reply.error = AwsError{400, "SerializationException",
                            "The request body is not a valid JSON object."};

@@ -7,6 +7,7 @@
 
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include <nlohmann/json.hpp>
@@ -14,6 +15,10 @@
 #include "api/http/error_table.h"
 
 namespace berth::api {
+
+// True when the JSON text nests objects/arrays at most max_depth deep. Checked before parsing:
+// nlohmann's copy and dump recurse, so a body of a million '[' must never become a json value.
+bool JsonDepthWithin(std::string_view text, int max_depth);
 
 class Input {
  public:

@@ -1,0 +1,170 @@
+"""Shared harness for berth's integration tests.
+
+Starts one `berth serve` per test module on a free loopback port (--listen 127.0.0.1:0) with a
+temporary data dir, and gives tests real clients: boto3 (Debian's python3-boto3) and the AWS CLI
+v2 at /usr/bin/aws. Every process it starts is stopped by its PID.
+"""
+import json
+import os
+import shutil
+import signal
+import subprocess
+import tempfile
+import time
+import urllib.request
+
+import boto3
+import botocore.config
+
+BERTH = os.environ.get("BERTH_BIN") or os.path.join(
+    os.path.dirname(__file__), "..", "..", "build", "berth")
+AWS = "/usr/bin/aws"
+REGION = "us-east-1"
+
+
+class Daemon:
+    def __init__(self, data_dir=None, extra_args=(), env=None):
+        self.owns_dir = data_dir is None
+        self.data_dir = data_dir or tempfile.mkdtemp(prefix="berth-it-")
+        self.extra_args = list(extra_args)
+        self.env = env
+        self.proc = None
+        self.url = None
+        self.stderr_path = os.path.join(self.data_dir, "daemon.log")
+
+    def start(self, timeout=15):
+        endpoint = os.path.join(self.data_dir, "endpoint")
+        if os.path.exists(endpoint):
+            os.unlink(endpoint)
+        env = dict(os.environ if self.env is None else self.env)
+        self.log = open(self.stderr_path, "ab")
+        self.proc = subprocess.Popen(
+            [BERTH, "serve", "--listen", "127.0.0.1:0", "--data-dir", self.data_dir,
+             "--allow-reset"] + self.extra_args,
+            stdout=self.log, stderr=self.log, env=env)
+        deadline = time.time() + timeout
+        while time.time() < deadline:
+            if self.proc.poll() is not None:
+                raise RuntimeError("berth serve exited with %s: %s" % (self.proc.returncode, self.logs()))
+            if os.path.exists(endpoint):
+                self.url = open(endpoint).read().strip()
+                try:
+                    with urllib.request.urlopen(self.url + "/_berth/health", timeout=2) as r:
+                        if r.status == 200:
+                            break
+                except Exception:
+                    pass
+            time.sleep(0.05)
+        else:
+            raise RuntimeError("berth serve did not become healthy: " + self.logs())
+        self.port = int(self.url.rsplit(":", 1)[1])
+        self.creds = self.read_credentials()
+        return self
+
+    def read_credentials(self):
+        creds = {}
+        for line in open(os.path.join(self.data_dir, "credentials")):
+            if "=" in line:
+                k, v = line.split("=", 1)
+                creds[k.strip()] = v.strip()
+        return creds
+
+    def logs(self):
+        try:
+            return open(self.stderr_path, errors="replace").read()
+        except OSError:
+            return ""
+
+    def stop(self, sig=signal.SIGTERM, timeout=40):
+        if self.proc and self.proc.poll() is None:
+            self.proc.send_signal(sig)
+            try:
+                self.proc.wait(timeout=timeout)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+        if getattr(self, "log", None):
+            self.log.close()
+        return self.proc.returncode if self.proc else None
+
+    def cleanup(self):
+        self.stop()
+        if self.owns_dir:
+            shutil.rmtree(self.data_dir, ignore_errors=True)
+
+    def reset(self):
+        req = urllib.request.Request(self.url + "/_berth/reset", method="POST", data=b"")
+        with urllib.request.urlopen(req, timeout=30) as r:
+            assert r.status == 200
+
+    # --- clients ---
+    def client_env(self):
+        env = dict(os.environ)
+        env.update({
+            "AWS_ACCESS_KEY_ID": self.creds["aws_access_key_id"],
+            "AWS_SECRET_ACCESS_KEY": self.creds["aws_secret_access_key"],
+            "AWS_DEFAULT_REGION": REGION,
+            "AWS_ENDPOINT_URL": self.url,
+            "AWS_PAGER": "",
+        })
+        env.pop("AWS_PROFILE", None)
+        return env
+
+    def boto(self, service="ecs"):
+        return boto3.client(
+            service, endpoint_url=self.url, region_name=REGION,
+            aws_access_key_id=self.creds["aws_access_key_id"],
+            aws_secret_access_key=self.creds["aws_secret_access_key"],
+            config=botocore.config.Config(retries={"max_attempts": 1}))
+
+    def aws(self, *args, check=True, timeout=120):
+        """Runs /usr/bin/aws (CLI v2) against the daemon; returns (rc, parsed-json-or-text, stderr)."""
+        p = subprocess.run([AWS, "--output", "json"] + list(args), env=self.client_env(),
+                           capture_output=True, text=True, timeout=timeout)
+        if check and p.returncode != 0:
+            raise AssertionError("aws %s failed (%d): %s" % (" ".join(args), p.returncode, p.stderr))
+        out = p.stdout
+        try:
+            out = json.loads(p.stdout) if p.stdout.strip() else None
+        except ValueError:
+            pass
+        return p.returncode, out, p.stderr
+
+    def berth(self, *args, check=True, timeout=120, env=None):
+        e = dict(os.environ) if env is None else env
+        e["BERTH_DATA_DIR"] = self.data_dir
+        for k in ("AWS_ENDPOINT_URL", "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_PROFILE"):
+            if env is None:
+                e.pop(k, None)
+        p = subprocess.run([BERTH] + list(args), env=e, capture_output=True, text=True,
+                           timeout=timeout)
+        if check and p.returncode != 0:
+            raise AssertionError("berth %s failed (%d): %s" % (" ".join(args), p.returncode, p.stderr))
+        return p
+
+
+def wait_for(predicate, timeout=30, interval=0.1, what="condition"):
+    deadline = time.time() + timeout
+    last = None
+    while time.time() < deadline:
+        last = predicate()
+        if last:
+            return last
+        time.sleep(interval)
+    raise AssertionError("timed out waiting for %s (last: %r)" % (what, last))
+
+
+def fast_waiter(client, name, delay=1, attempts=60):
+    w = client.get_waiter(name)
+    w.config.delay = delay
+    w.config.max_attempts = attempts
+    return w
+
+
+def process_alive(pid):
+    """True if pid exists and is not a zombie."""
+    try:
+        with open("/proc/%d/stat" % pid) as f:
+            return f.read().rsplit(")", 1)[1].split()[0] != "Z"
+    except OSError:
+        return False
