@@ -6,6 +6,7 @@
 #include <chrono>
 #include <cstdio>
 #include <iostream>
+#include <set>
 #include <thread>
 
 #include "cli/client.h"
@@ -118,7 +119,15 @@ int RunTask(Client& client, const std::string& cluster, const std::string& taskd
   }
   if (arns.empty()) return 1;
   if (!wait) return (*r)["failures"].empty() ? 0 : 1;
-  // --wait: until every task has stopped; the exit code says whether all containers exited 0.
+  std::set<std::string> essential_names;
+  auto def = client.Ecs("DescribeTaskDefinition",
+                        {{"taskDefinition", (*r)["tasks"][0].value("taskDefinitionArn", "")}});
+  if (!def.ok()) return Fail(def.status());
+  for (const auto& c : (*def)["taskDefinition"]["containerDefinitions"]) {
+    if (c.value("essential", true)) essential_names.insert(c.value("name", ""));
+  }
+  // --wait: until every task has stopped; exit 0 only if every essential container exited 0
+  // (sidecars stopped by SIGTERM when the main container finished do not count).
   while (true) {
     auto tasks = Describe(client, cluster, arns);
     if (!tasks.ok()) return Fail(tasks.status());
@@ -130,7 +139,8 @@ int RunTask(Client& client, const std::string& cluster, const std::string& taskd
         printf("%s  %s  %s\n", ShortId(t["taskArn"]).c_str(), t.value("stoppedReason", "").c_str(),
                ContainerSummary(t).c_str());
         for (const auto& c : t["containers"]) {
-          if (!c.contains("exitCode") || c["exitCode"].get<int>() != 0) rc = 1;
+          bool essential = essential_names.count(c.value("name", "")) > 0;
+          if (essential && (!c.contains("exitCode") || c["exitCode"].get<int>() != 0)) rc = 1;
         }
       }
       return rc;
@@ -198,7 +208,7 @@ int Run(int argc, char** argv) {
   run->add_option("--cluster", cluster, "Cluster (default: default)");
   run->add_option("--override-command", override_container,
                   "Replace this container's command with the arguments after --");
-  run->add_flag("--wait", wait, "Wait until the tasks stop; exit 1 unless every container exited 0");
+  run->add_flag("--wait", wait, "Wait until the tasks stop; exit 1 unless every essential container exited 0");
   run->add_option("args", args, "The command for --override-command (after --)");
 
   std::string task, reason;

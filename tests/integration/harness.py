@@ -4,6 +4,7 @@ Starts one `berth serve` per test module on a free loopback port (--listen 127.0
 temporary data dir, and gives tests real clients: boto3 (Debian's python3-boto3) and the AWS CLI
 v2 at /usr/bin/aws. Every process it starts is stopped by its PID.
 """
+import http.client
 import json
 import os
 import shutil
@@ -12,19 +13,53 @@ import subprocess
 import tempfile
 import time
 import urllib.request
+import warnings
 
 import boto3
+import botocore.auth
+import botocore.awsrequest
 import botocore.config
+import botocore.credentials
 
 BERTH = os.environ.get("BERTH_BIN") or os.path.join(
     os.path.dirname(__file__), "..", "..", "build", "berth")
 AWS = "/usr/bin/aws"
 REGION = "us-east-1"
+TARGET_PREFIX = "AmazonEC2ContainerServiceV20141113."
+
+
+def http_request(port, method, target, body=b"", headers=None, timeout=30):
+    """One raw HTTP/1.1 request to 127.0.0.1:port, headers sent exactly as given (Host
+    included, if given). Returns (status, {lowercased header: value}, parsed JSON or raw bytes)."""
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=timeout)
+    try:
+        hdrs = dict(headers or {})
+        skip_host = any(k.lower() == "host" for k in hdrs)
+        conn.putrequest(method, target, skip_host=skip_host, skip_accept_encoding=True)
+        for k, v in hdrs.items():
+            conn.putheader(k, v)
+        if body or method in ("POST", "PUT"):
+            conn.putheader("Content-Length", str(len(body)))
+        conn.endheaders(body if body else None)
+        resp = conn.getresponse()
+        data = resp.read()
+        resp_headers = {k.lower(): v for k, v in resp.getheaders()}
+    finally:
+        conn.close()
+    try:
+        parsed = json.loads(data) if data else None
+    except ValueError:
+        parsed = data
+    return resp.status, resp_headers, parsed
+
+# boto3 keeps pooled connections open until exit; that is not a bug in the tests.
+warnings.simplefilter("ignore", ResourceWarning)
 
 
 class Daemon:
-    def __init__(self, data_dir=None, extra_args=(), env=None):
+    def __init__(self, data_dir=None, extra_args=(), env=None, allow_reset=True):
         self.owns_dir = data_dir is None
+        self.allow_reset = allow_reset
         self.data_dir = data_dir or tempfile.mkdtemp(prefix="berth-it-")
         self.extra_args = list(extra_args)
         self.env = env
@@ -39,8 +74,8 @@ class Daemon:
         env = dict(os.environ if self.env is None else self.env)
         self.log = open(self.stderr_path, "ab")
         self.proc = subprocess.Popen(
-            [BERTH, "serve", "--listen", "127.0.0.1:0", "--data-dir", self.data_dir,
-             "--allow-reset"] + self.extra_args,
+            [BERTH, "serve", "--listen", "127.0.0.1:0", "--data-dir", self.data_dir]
+            + (["--allow-reset"] if self.allow_reset else []) + self.extra_args,
             stdout=self.log, stderr=self.log, env=env)
         deadline = time.time() + timeout
         while time.time() < deadline:
@@ -98,6 +133,30 @@ class Daemon:
             assert r.status == 200
 
     # --- clients ---
+    def ecs_raw(self, op, body=None, sign=True, host=None, headers=None, access_key=None,
+                secret_key=None, region=REGION, service="ecs"):
+        """POSTs an ECS JSON 1.1 request without any client-side validation, SigV4-signed with
+        botocore's signer (unless sign=False). body: a dict/list (JSON-encoded) or raw bytes/str.
+        Returns (status, headers, parsed JSON or bytes)."""
+        if body is None:
+            body = {}
+        data = body if isinstance(body, (bytes, str)) else json.dumps(body)
+        if isinstance(data, str):
+            data = data.encode()
+        host = host or "127.0.0.1:%d" % self.port
+        hdrs = {"Host": host, "Content-Type": "application/x-amz-json-1.1",
+                "X-Amz-Target": TARGET_PREFIX + op}
+        hdrs.update(headers or {})
+        if sign:
+            req = botocore.awsrequest.AWSRequest(method="POST", url="http://%s/" % host,
+                                                 data=data, headers=hdrs)
+            creds = botocore.credentials.Credentials(
+                access_key or self.creds["aws_access_key_id"],
+                secret_key or self.creds["aws_secret_access_key"])
+            botocore.auth.SigV4Auth(creds, service, region).add_auth(req)
+            hdrs = dict(req.headers.items())
+        return http_request(self.port, "POST", "/", data, hdrs)
+
     def client_env(self):
         env = dict(os.environ)
         env.update({
@@ -119,7 +178,9 @@ class Daemon:
 
     def aws(self, *args, check=True, timeout=120):
         """Runs /usr/bin/aws (CLI v2) against the daemon; returns (rc, parsed-json-or-text, stderr)."""
-        p = subprocess.run([AWS, "--output", "json"] + list(args), env=self.client_env(),
+        # The Debian CLI v2 (2.9) ignores AWS_ENDPOINT_URL, so name the endpoint explicitly.
+        p = subprocess.run([AWS, "--output", "json", "--endpoint-url", self.url] + list(args),
+                           env=self.client_env(),
                            capture_output=True, text=True, timeout=timeout)
         if check and p.returncode != 0:
             raise AssertionError("aws %s failed (%d): %s" % (" ".join(args), p.returncode, p.stderr))
@@ -132,7 +193,7 @@ class Daemon:
 
     def berth(self, *args, check=True, timeout=120, env=None):
         e = dict(os.environ) if env is None else env
-        e["BERTH_DATA_DIR"] = self.data_dir
+        e.setdefault("BERTH_DATA_DIR", self.data_dir)
         for k in ("AWS_ENDPOINT_URL", "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_PROFILE"):
             if env is None:
                 e.pop(k, None)
