@@ -25,6 +25,7 @@ bool ValidName(const std::string& s) {
 }  // namespace
 
 model::Cluster* ControlPlane::MutableCluster(const std::string& name_or_arn) {
+  if (!OwnArn(name_or_arn)) return nullptr;
   std::string name = ClusterName(name_or_arn);
   for (auto& c : clusters_) {
     if (c.name == name) return &c;

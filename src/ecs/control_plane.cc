@@ -36,6 +36,20 @@ std::string ControlPlane::Arn(const std::string& region, const std::string& reso
   return "arn:aws:ecs:" + region + ":" + options_.account_id + ":" + resource;
 }
 
+bool ControlPlane::OwnArn(const std::string& name_or_arn) const {
+  if (name_or_arn.rfind("arn:", 0) != 0) return true;
+  // arn:aws:ecs:REGION:ACCOUNT:...
+  std::vector<std::string> parts;
+  size_t start = 0;
+  for (int i = 0; i < 5; ++i) {
+    size_t colon = name_or_arn.find(':', start);
+    if (colon == std::string::npos) return false;
+    parts.push_back(name_or_arn.substr(start, colon - start));
+    start = colon + 1;
+  }
+  return parts[1] == "aws" && parts[2] == "ecs" && parts[4] == options_.account_id;
+}
+
 Status ControlPlane::Load() {
   auto clusters = store_.LoadClusters();
   if (!clusters.ok()) return clusters.status();

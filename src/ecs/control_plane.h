@@ -141,6 +141,8 @@ class ControlPlane {
   };
 
   std::string Arn(const std::string& region, const std::string& resource) const;
+  // False for an ARN of another account or partition (it can never name our resources).
+  bool OwnArn(const std::string& name_or_arn) const;
   model::Cluster* MutableCluster(const std::string& name_or_arn);
   model::TaskDefinition* MutableTaskDefinition(const std::string& ref);
   TaskEntry* MutableTask(const std::string& id_or_arn);

@@ -34,6 +34,7 @@ bool ParseRef(const std::string& ref, std::string* family, int* revision) {
 }  // namespace
 
 model::TaskDefinition* ControlPlane::MutableTaskDefinition(const std::string& ref) {
+  if (!OwnArn(ref)) return nullptr;
   std::string family;
   int revision;
   if (!ParseRef(ref, &family, &revision)) return nullptr;

@@ -32,6 +32,7 @@ std::optional<int> OverrideInt(const nlohmann::json& overrides, const char* key)
 }  // namespace
 
 ControlPlane::TaskEntry* ControlPlane::MutableTask(const std::string& id_or_arn) {
+  if (!OwnArn(id_or_arn)) return nullptr;
   auto it = tasks_.find(TaskId(id_or_arn));
   return it == tasks_.end() ? nullptr : it->second.get();
 }

@@ -107,5 +107,7 @@ std::string TaskDefinitionStatusName(TaskDefinitionStatus s);
 // nullopt when malformed, not a whole number of units, or above INT32_MAX. No range checks.
 std::optional<int> ParseCpuUnits(std::string_view s);
 std::optional<int> ParseMemoryMiB(std::string_view s);
+// Whether Fargate offers this task size (cpu units, memory MiB).
+bool FargateSupports(int cpu, int memory);
 
 }  // namespace berth::model

@@ -10,6 +10,7 @@ import subprocess
 import time
 import unittest
 import urllib.parse
+import warnings
 from unittest import mock
 
 import boto3
@@ -30,6 +31,8 @@ MISMATCH = ("The request signature we calculated does not match the signature yo
 
 def setUpModule():
     global D
+    # unittest's runner resets the warning filters; boto3's pooled sockets are not our leak.
+    warnings.simplefilter("ignore", ResourceWarning)
     D = harness.Daemon().start()
 
 
@@ -45,17 +48,21 @@ def boto_client(url, key_id, secret, region=harness.REGION):
         config=botocore.config.Config(retries={"max_attempts": 1}))
 
 
+_REAL_DATETIME = datetime.datetime
+
+
 class _ShiftedDatetime(datetime.datetime):
     """datetime.datetime whose utcnow() is off by `shift` (botocore.auth signs with utcnow)."""
     shift = datetime.timedelta(0)
 
     @classmethod
     def utcnow(cls):
-        return datetime.datetime.utcnow() + cls.shift
+        return _REAL_DATETIME.utcnow() + cls.shift
 
 
 def signing_clock(minutes):
     cls = type("Shifted", (_ShiftedDatetime,), {"shift": datetime.timedelta(minutes=minutes)})
+    # botocore.auth.datetime is the datetime module itself, so this patches it for the block.
     return mock.patch("botocore.auth.datetime.datetime", cls)
 
 
@@ -114,6 +121,27 @@ class SignatureTest(AuthTestCase):
                                        "X-Amz-Date": time.strftime("%Y%m%dT%H%M%SZ",
                                                                    time.gmtime())}),
                     403, "IncompleteSignatureException")
+
+    def test_host_must_be_a_signed_header(self):
+        class NoHostSigner(botocore.auth.SigV4Auth):
+            def headers_to_sign(self, request):
+                headers = super().headers_to_sign(request)
+                del headers["host"]
+                return headers
+
+        host = "127.0.0.1:%d" % D.port
+        req = botocore.awsrequest.AWSRequest(
+            method="POST", url="http://%s/" % host, data=b"{}",
+            headers={"Host": host, "Content-Type": "application/x-amz-json-1.1",
+                     "X-Amz-Target": harness.TARGET_PREFIX + "ListClusters"})
+        NoHostSigner(botocore.credentials.Credentials(
+            D.creds["aws_access_key_id"], D.creds["aws_secret_access_key"]),
+            "ecs", harness.REGION).add_auth(req)
+        self.assertNotIn("host", req.headers["Authorization"].split("SignedHeaders=")[1]
+                         .split(",")[0].split(";"))
+        self.assertAwsError(
+            harness.http_request(D.port, "POST", "/", b"{}", dict(req.headers.items())),
+            403, "IncompleteSignatureException")
 
     def test_tampered_body_is_invalid_signature(self):
         host = "127.0.0.1:%d" % D.port
@@ -191,6 +219,10 @@ class HostAndHealthTest(AuthTestCase):
         code, _, body = D.ecs_raw("ListClusters", {}, host="evil.example.com:%d" % D.port)
         self.assertEqual(code, 403, body)
 
+    def test_host_header_with_another_port_is_refused(self):
+        code, _, body = D.ecs_raw("ListClusters", {}, host="127.0.0.1:%d" % (D.port ^ 1))
+        self.assertEqual(code, 403, body)
+
     def test_localhost_host_header_is_accepted(self):
         code, _, body = D.ecs_raw("ListClusters", {}, host="localhost:%d" % D.port)
         self.assertEqual(code, 200, body)
@@ -216,7 +248,8 @@ class CredentialsTest(AuthTestCase):
     def test_credentials_file_is_private_berth_profile(self):
         path = os.path.join(D.data_dir, "credentials")
         self.assertEqual(stat.S_IMODE(os.stat(path).st_mode), 0o600)
-        text = open(path).read()
+        with open(path) as f:
+            text = f.read()
         lines = [l.strip() for l in text.splitlines() if l.strip()]
         self.assertEqual(lines[0], "[berth]", text)
         keys = dict((k.strip(), v.strip()) for k, v in
@@ -287,6 +320,17 @@ class CredentialsTest(AuthTestCase):
                          "arn:aws:ecs:eu-west-1:123456789012:task-definition/regional:1")
 
 
+    def test_missing_failure_arns_use_request_region(self):
+        c = boto_client(D.url, D.creds["aws_access_key_id"], D.creds["aws_secret_access_key"],
+                        region="eu-west-1")
+        failures = c.describe_clusters(clusters=["never-made"])["failures"]
+        self.assertEqual(failures, [{"arn": "arn:aws:ecs:eu-west-1:123456789012:cluster/never-made",
+                                     "reason": "MISSING"}])
+        failures = c.describe_tasks(tasks=["0" * 32])["failures"]
+        self.assertEqual(failures[0]["reason"], "MISSING")
+        self.assertTrue(failures[0]["arn"].startswith("arn:aws:ecs:eu-west-1:123456789012:task/"),
+                        failures)
+
 def register(client, family):
     return client.register_task_definition(
         family=family, containerDefinitions=[
@@ -349,7 +393,8 @@ class LockTest(unittest.TestCase):
         self.assertNotEqual(p.returncode, 0)
         self.assertIn("another berth daemon", out + err)
         # The first daemon is unharmed and still advertised.
-        self.assertEqual(open(os.path.join(D.data_dir, "endpoint")).read().strip(), D.url)
+        with open(os.path.join(D.data_dir, "endpoint")) as f:
+            self.assertEqual(f.read().strip(), D.url)
         code, _, _ = harness.http_request(D.port, "GET", "/_berth/health")
         self.assertEqual(code, 200)
 

@@ -76,10 +76,12 @@ class RestartTest(unittest.TestCase):
         ecs = self.start()
         ecs.register_task_definition(family="graceful", containerDefinitions=[
             {"name": "stubborn", "image": "x", "memory": 32, "stopTimeout": 2,
-             "command": ["sh", "-c", "trap '' TERM; while true; do sleep 0.1; done"]},
+             "command": ["sh", "-c", "trap '' TERM; touch %s/trapped; while true; do sleep 0.1; done"
+                         % self.tmp]},
             {"name": "polite", "image": "x", "memory": 32, "command": ["sleep", "1000"]}])
         arn = ecs.run_task(taskDefinition="graceful")["tasks"][0]["taskArn"]
         harness.fast_waiter(ecs, "tasks_running", delay=0.3).wait(tasks=[arn])
+        harness.wait_for(lambda: os.path.exists(self.tmp + "/trapped"), what="TERM trapped")
         start = time.time()
         rc = self.daemon.stop(signal.SIGTERM, timeout=10)
         elapsed = time.time() - start

@@ -198,11 +198,12 @@ class TaskLifecycleTest(unittest.TestCase):
         self.assertIn("executable file not found", t["stoppedReason"])
 
     def test_stop_timeout_escalates_to_sigkill(self):
+        ready = os.path.join(self.tmp, "trapped")
         self.register("stubborn", [{
             "name": "app", "image": "x", "memory": 32, "stopTimeout": 2,
-            "command": ["sh", "-c", "trap '' TERM; while true; do sleep 0.1; done"]}])
+            "command": ["sh", "-c", "trap '' TERM; touch %s; while true; do sleep 0.1; done" % ready]}])
         arn = self.run_task("stubborn")["taskArn"]
-        harness.fast_waiter(self.ecs, "tasks_running", delay=0.5).wait(tasks=[arn])
+        harness.wait_for(lambda: os.path.exists(ready), what="TERM trapped")
         start = time.time()
         self.ecs.stop_task(task=arn)
         t = self.wait_stopped(arn)

@@ -83,7 +83,9 @@ std::string Presign(const std::string& host, const std::string& target, const Cr
   parts.service = service;
   parts.headers = &headers;
   parts.signed_headers = "host";
-  parts.payload_hash = kUnsignedPayload;
+  // As Verify expects: S3 presigns UNSIGNED-PAYLOAD, other services the (empty) body's hash.
+  const std::string payload_hash = service == "s3" ? std::string(kUnsignedPayload) : Sha256Hex("");
+  parts.payload_hash = payload_hash;
   parts.presigned = true;
   out += "&X-Amz-Signature=" + ComputeSignature(creds.secret_access_key, amz_date, region, service,
                                                 CanonicalRequest(parts));

@@ -316,7 +316,10 @@ AuthResult Verify(const RequestView& req, const Credentials& creds, TimeMs now_m
       return Fail(AuthError::kSignatureMismatch, kContentShaMismatchMsg, std::move(r));
     }
   } else {
-    payload_hash = c.presigned ? std::string(kUnsignedPayload) : Sha256Hex(req.body);
+    // Presigned S3 URLs sign UNSIGNED-PAYLOAD; every other service (botocore's SigV4QueryAuth)
+    // signs the body's hash, as the header form does.
+    payload_hash = c.presigned && c.service == "s3" ? std::string(kUnsignedPayload)
+                                                     : Sha256Hex(req.body);
   }
 
   CanonicalRequestParts parts;

@@ -69,7 +69,7 @@ HttpResponse EcsApi::Handle(const std::string& op, const std::string& body,
   } else {
     Input in(parsed);
     if (op == "CreateCluster") reply = CreateCluster(in, ctx);
-    else if (op == "DescribeClusters") reply = DescribeClusters(in);
+    else if (op == "DescribeClusters") reply = DescribeClusters(in, ctx);
     else if (op == "ListClusters") reply = ListClusters(in);
     else if (op == "DeleteCluster") reply = DeleteCluster(in);
     else if (op == "RegisterTaskDefinition") reply = RegisterTaskDefinition(in, ctx);
@@ -80,7 +80,7 @@ HttpResponse EcsApi::Handle(const std::string& op, const std::string& body,
     else if (op == "DeleteTaskDefinitions") reply = DeleteTaskDefinitions(in);
     else if (op == "RunTask") reply = RunTask(in, ctx);
     else if (op == "StopTask") reply = StopTask(in);
-    else if (op == "DescribeTasks") reply = DescribeTasks(in);
+    else if (op == "DescribeTasks") reply = DescribeTasks(in, ctx);
     else if (op == "ListTasks") reply = ListTasks(in);
     else if (op == "TagResource") reply = TagResource(in);
     else if (op == "UntagResource") reply = UntagResource(in);
@@ -123,7 +123,7 @@ Reply EcsApi::CreateCluster(Input& in, const ecs::RequestContext& ctx) {
   return r;
 }
 
-Reply EcsApi::DescribeClusters(Input& in) {
+Reply EcsApi::DescribeClusters(Input& in, const ecs::RequestContext& ctx) {
   std::vector<std::string> names = in.StringList("clusters");
   std::vector<std::string> include = in.StringList("include");
   if (!in.ok()) return InputError(in);
@@ -139,8 +139,8 @@ Reply EcsApi::DescribeClusters(Input& in) {
     if (!c.ok()) {
       std::string arn = n.rfind("arn:", 0) == 0
                             ? n
-                            : "arn:aws:ecs:" + cp_.options().default_region + ":" +
-                                  cp_.options().account_id + ":cluster/" + n;
+                            : "arn:aws:ecs:" + ctx.region + ":" + cp_.options().account_id +
+                                  ":cluster/" + n;
       r.body["failures"].push_back({{"arn", arn}, {"reason", "MISSING"}});
       continue;
     }

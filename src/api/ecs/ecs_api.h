@@ -34,7 +34,7 @@ class EcsApi {
 
  private:
   Reply CreateCluster(Input& in, const ecs::RequestContext& ctx);
-  Reply DescribeClusters(Input& in);
+  Reply DescribeClusters(Input& in, const ecs::RequestContext& ctx);
   Reply ListClusters(Input& in);
   Reply DeleteCluster(Input& in);
   Reply RegisterTaskDefinition(Input& in, const ecs::RequestContext& ctx);
@@ -45,7 +45,7 @@ class EcsApi {
   Reply DeleteTaskDefinitions(Input& in);
   Reply RunTask(Input& in, const ecs::RequestContext& ctx);
   Reply StopTask(Input& in);
-  Reply DescribeTasks(Input& in);
+  Reply DescribeTasks(Input& in, const ecs::RequestContext& ctx);
   Reply ListTasks(Input& in);
   Reply TagResource(Input& in);
   Reply UntagResource(Input& in);

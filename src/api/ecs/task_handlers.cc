@@ -153,7 +153,7 @@ Reply EcsApi::StopTask(Input& in) {
   return r;
 }
 
-Reply EcsApi::DescribeTasks(Input& in) {
+Reply EcsApi::DescribeTasks(Input& in, const ecs::RequestContext& ctx) {
   std::vector<std::string> ids = in.StringList("tasks");
   std::string cluster = in.StringOr("cluster", "");
   std::vector<std::string> include = in.StringList("include");
@@ -171,8 +171,8 @@ Reply EcsApi::DescribeTasks(Input& in) {
     if (t == nullptr) {
       std::string arn = id.rfind("arn:", 0) == 0
                             ? id
-                            : "arn:aws:ecs:" + cp_.options().default_region + ":" +
-                                  cp_.options().account_id + ":task/" + id;
+                            : "arn:aws:ecs:" + ctx.region + ":" + cp_.options().account_id +
+                                  ":task/" + id;
       r.body["failures"].push_back({{"arn", arn}, {"reason", "MISSING"}});
       continue;
     }
