@@ -13,6 +13,12 @@ Reply Fail(const Status& s) {
   return r;
 }
 
+Reply InputError(const Input& in) {
+  Reply r;
+  r.error = in.error();
+  return r;
+}
+
 Reply InvalidParameter(const std::string& message) {
   Reply r;
   r.error = AwsError{400, "InvalidParameterException", message};
@@ -20,12 +26,6 @@ Reply InvalidParameter(const std::string& message) {
 }
 
 namespace {
-
-Reply InputError(const Input& in) {
-  Reply r;
-  r.error = in.error();
-  return r;
-}
 
 // nextToken is opaque to clients: "b1." + the offset of the next item.
 bool DecodeToken(const std::string& token, size_t* offset) {

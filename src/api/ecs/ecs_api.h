@@ -59,6 +59,8 @@ class EcsApi {
 // Shared by the handlers.
 Reply Fail(const Status& s);
 Reply InvalidParameter(const std::string& message);
+// The first problem Input found while decoding.
+Reply InputError(const Input& in);
 // Pages `items` by Input's nextToken/maxResults into body[key] (+ nextToken when more remain).
 Reply Paginate(Input& in, const std::vector<std::string>& items, const char* key,
                int default_page_size);

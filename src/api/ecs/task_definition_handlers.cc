@@ -8,12 +8,6 @@ using nlohmann::json;
 
 namespace {
 
-Reply InputError(const Input& in) {
-  Reply r;
-  r.error = in.error();
-  return r;
-}
-
 // The capabilities a definition needs, as ECS lists them (no client reads them).
 json RequiresAttributes(const model::TaskDefinition& td) {
   json attrs = json::array();

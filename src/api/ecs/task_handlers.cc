@@ -8,12 +8,6 @@ using nlohmann::json;
 
 namespace {
 
-Reply InputError(const Input& in) {
-  Reply r;
-  r.error = in.error();
-  return r;
-}
-
 bool ValidStartedBy(const std::string& s) {
   if (s.size() > 128) return false;
   for (char c : s) {

@@ -1,5 +1,7 @@
 #include "api/http/http_server.h"
 
+#include <cstdio>
+
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
@@ -58,7 +60,16 @@ class Session : public std::enable_shared_from_this<Session> {
     beast::error_code ep_ec;
     auto remote = stream_.socket().remote_endpoint(ep_ec);
     req.from_loopback = !ep_ec && remote.address().is_loopback();
-    HttpResponse resp = handler_(req);
+    HttpResponse resp;
+    try {
+      resp = handler_(req);
+    } catch (const std::exception& e) {
+      // Our code throws nothing; this is the edge where a library's exception would surface.
+      // Answer like AWS's 500 and keep serving.
+      resp = ErrorResponse(500, "ServerException", "Internal error.");
+      fprintf(stderr, "berth: internal error handling %s %s: %s\n", req.method.c_str(),
+              req.target.c_str(), e.what());
+    }
     if (!msg.keep_alive() || stopping_) resp.close = true;
     Write(std::move(resp));
   }
