@@ -262,7 +262,19 @@ void RunChild(const SpawnPlan& plan, char* const* argv, char* const* envp, const
   struct sigaction dfl = {};
   dfl.sa_handler = SIG_DFL;
   for (int sig = 1; sig < NSIG; ++sig) {
-    if (sig != SIGKILL && sig != SIGSTOP) sigaction(sig, &dfl, nullptr);
+    if (sig == SIGKILL || sig == SIGSTOP) continue;
+    if (sigaction(sig, &dfl, nullptr) != 0) {
+      // glibc refuses its reserved real-time signals (32, 33), which a parent of the daemon may
+      // have left ignored; the kernel call resets them (its struct: handler, flags, restorer,
+      // mask).
+      struct {
+        void* handler;
+        unsigned long flags;
+        void* restorer;
+        unsigned long mask;
+      } kernel_dfl = {nullptr, 0, nullptr, 0};
+      syscall(SYS_rt_sigaction, sig, &kernel_dfl, nullptr, sizeof kernel_dfl.mask);
+    }
   }
   sigset_t empty;
   sigemptyset(&empty);
