@@ -420,7 +420,7 @@ Status ParseDependsOn(const std::string& path, const json& c, ContainerDefinitio
   return Status::Ok();
 }
 
-Status ParseLogConfiguration(const std::string& path, json& c) {
+Status ParseLogConfiguration(const std::string& path, json& c, ContainerDefinition* cd) {
   auto it = c.find("logConfiguration");
   if (it == c.end()) return Status::Ok();
   std::optional<std::string> driver = GetString(*it, "logDriver");
@@ -432,6 +432,20 @@ Status ParseLogConfiguration(const std::string& path, json& c) {
                      "json-file, syslog, journald, gelf, fluentd, awslogs, splunk, awsfirelens");
   }
   ListMember(*it, "secretOptions");
+  cd->log_driver = *driver;
+  auto options = it->find("options");
+  if (options != it->end() && options->is_object()) {
+    for (const auto& [k, v] : options->items()) {
+      if (v.is_string()) cd->log_options[k] = v.get<std::string>();
+    }
+  }
+  // Docker refuses the two multiline options together (spec/logs.md §1.1).
+  if (cd->log_options.count("awslogs-datetime-format") &&
+      cd->log_options.count("awslogs-multiline-pattern")) {
+    return Invalid("Invalid setting for container '" + cd->name +
+                   "'. you cannot configure log opt 'awslogs-datetime-format' and "
+                   "'awslogs-multiline-pattern' at the same time");
+  }
   return Status::Ok();
 }
 
@@ -517,7 +531,7 @@ Result<ContainerDefinition> ParseContainer(const TaskContext& task, size_t index
   }
   BERTH_RETURN_IF_ERROR(ParseTimeouts(task, prefix, c, &cd));
   BERTH_RETURN_IF_ERROR(ParseDependsOn(path, c, &cd));
-  BERTH_RETURN_IF_ERROR(ParseLogConfiguration(path, c));
+  BERTH_RETURN_IF_ERROR(ParseLogConfiguration(path, c, &cd));
   return cd;
 }
 

@@ -5,6 +5,7 @@
 #pragma once
 
 #include <cstdint>
+#include <map>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -68,6 +69,8 @@ struct ContainerDefinition {
   std::optional<int> start_timeout_s;
   std::optional<int> stop_timeout_s;  // default 30 s when absent
   std::vector<PortMapping> port_mappings;
+  std::string log_driver;                         // "" = no logConfiguration
+  std::map<std::string, std::string> log_options;  // logConfiguration.options
 };
 
 enum class TaskDefinitionStatus { kActive, kInactive, kDeleteInProgress };

@@ -1220,5 +1220,19 @@ TEST(Malformed, EveryMemberWithEveryWrongType) {
   EXPECT_GT(variants, 1000u);
 }
 
+TEST(ParseTaskDefinition, LogOptionsAreTypedAndMultilineOptionsExclusive) {
+  auto td = ParseTaskDefinition(nlohmann::json::parse(R"({"family":"f","containerDefinitions":[
+    {"name":"app","image":"x","memory":32,"logConfiguration":{"logDriver":"awslogs",
+     "options":{"awslogs-group":"/ecs/app","awslogs-datetime-format":"%Y-%m-%d %H:%M:%S"}}}]})"));
+  ASSERT_TRUE(td.ok()) << td.status().ToString();
+  EXPECT_EQ(td->containers[0].log_driver, "awslogs");
+  EXPECT_EQ(td->containers[0].log_options.at("awslogs-group"), "/ecs/app");
+  auto both = ParseTaskDefinition(nlohmann::json::parse(R"({"family":"f","containerDefinitions":[
+    {"name":"app","image":"x","memory":32,"logConfiguration":{"logDriver":"awslogs",
+     "options":{"awslogs-group":"g","awslogs-datetime-format":"%H","awslogs-multiline-pattern":"^x"}}}]})"));
+  ASSERT_FALSE(both.ok());
+  EXPECT_NE(both.status().message().find("at the same time"), std::string::npos);
+}
+
 }  // namespace
 }  // namespace berth::model
