@@ -1,10 +1,13 @@
 #include "driver/leftovers.h"
 
 #include <dirent.h>
+#include <fcntl.h>
 #include <signal.h>
 #include <unistd.h>
 
 #include <cstdio>
+#include <cstdlib>
+#include <cstring>
 #include <fstream>
 #include <sstream>
 #include <sys/stat.h>
@@ -17,24 +20,42 @@ std::string RunDir(const std::string& state_dir) { return state_dir + "/run"; }
 
 // pgrp (field 5) and starttime (field 22) from /proc/PID/stat.
 bool ReadStat(pid_t pid, pid_t* pgrp, unsigned long long* start) {
-  std::ifstream in("/proc/" + std::to_string(pid) + "/stat");
-  std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  // Plain read(2): the process may be reaped while we read, and libstdc++'s streams throw on
+  // that read error.
+  std::string path = "/proc/" + std::to_string(pid) + "/stat";
+  int fd = open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return false;
+  char buf[1024];
+  ssize_t n = read(fd, buf, sizeof buf - 1);
+  close(fd);
+  if (n <= 0) return false;
+  std::string text(buf, static_cast<size_t>(n));
   size_t paren = text.rfind(')');
-  if (paren == std::string::npos) return false;
-  std::istringstream rest(text.substr(paren + 2));
-  std::string field;
+  if (paren == std::string::npos || paren + 2 > text.size()) return false;
   // Fields after the command: 3 state, 4 ppid, 5 pgrp, ..., 22 starttime.
-  for (int i = 3; i <= 22 && rest >> field; ++i) {
-    if (i == 5) *pgrp = static_cast<pid_t>(std::stol(field));
-    if (i == 22) {
-      *start = std::stoull(field);
-      return true;
+  const char* p = text.c_str() + paren + 2;
+  for (int field = 3; field <= 22; ++field) {
+    char* end = nullptr;
+    if (field == 3) {
+      end = const_cast<char*>(strchr(p, ' '));
+    } else {
+      unsigned long long v = strtoull(p, &end, 10);
+      if (end == p) return false;
+      if (field == 5) *pgrp = static_cast<pid_t>(v);
+      if (field == 22) {
+        *start = v;
+        return true;
+      }
     }
+    if (!end || *end != ' ') return false;
+    p = end + 1;
   }
   return false;
 }
 
 }  // namespace
+
+int SweepLeftoversOrThrow(const std::string& state_dir);
 
 unsigned long long ProcessStartTime(pid_t pid) {
   pid_t pgrp = 0;
@@ -55,6 +76,16 @@ void ForgetTree(const std::string& state_dir, const std::string& runtime_id) {
 }
 
 int SweepLeftovers(const std::string& state_dir) {
+  try {
+    return SweepLeftoversOrThrow(state_dir);
+  } catch (const std::exception& e) {
+    // Library stream errors are the only exceptions here; a partial sweep is still useful.
+    fprintf(stderr, "berth: sweeping leftover processes failed: %s\n", e.what());
+    return 0;
+  }
+}
+
+int SweepLeftoversOrThrow(const std::string& state_dir) {
   DIR* dir = opendir(RunDir(state_dir).c_str());
   if (!dir) return 0;
   int killed = 0;
