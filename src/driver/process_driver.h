@@ -29,6 +29,7 @@
 
 #include <sys/types.h>
 
+#include <array>
 #include <condition_variable>
 #include <memory>
 #include <mutex>
@@ -113,6 +114,8 @@ class ProcessDriver : public Driver {
   bool stop_ = false;
   bool reaper_waiting_ = false;
   bool warned_memory_ = false;
+  // The stack a child runs on between clone() and exec (Start holds mu_, so one suffices).
+  alignas(64) std::array<char, 256 * 1024> child_stack_{};
 
   OutputReader reader_;  // after the state above: its thread is joined first
   std::thread reaper_;
