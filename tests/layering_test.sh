@@ -9,10 +9,11 @@ allowed() {
     model) echo "common model" ;;
     state) echo "common model state" ;;
     driver) echo "common driver" ;;
-    runner) echo "common model driver runner" ;;
-    ecs) echo "common model driver runner state ecs" ;;
-    api) echo "common model driver runner state ecs api" ;;
-    daemon) echo "common model driver runner state ecs api daemon" ;;
+    logs) echo "common logs" ;;
+    runner) echo "common model driver logs runner" ;;
+    ecs) echo "common model driver logs runner state ecs" ;;
+    api) echo "common model driver logs runner state ecs api" ;;
+    daemon) echo "common model driver logs runner state ecs api daemon" ;;
     cli) echo "common api cli" ;;
     *) echo "" ;;
   esac

@@ -12,7 +12,9 @@ HttpResponse JsonError(int status, const std::string& type, const std::string& m
   r.headers = {{"Content-Type", "application/x-amz-json-1.1"},
                {"x-amzn-RequestId", NewUuid()},
                {"x-amzn-ErrorType", type}};
-  r.body = nlohmann::json{{"__type", type}, {"message", message}}.dump();
+  // The message may quote request bytes that are not UTF-8; dump() must not throw on them.
+  r.body = nlohmann::json{{"__type", type}, {"message", message}}.dump(
+      -1, ' ', false, nlohmann::json::error_handler_t::replace);
   return r;
 }
 
@@ -71,7 +73,14 @@ HttpResponse Router::Handle(const HttpRequest& req) {
   if (a.error != auth::AuthError::kNone) return AuthError(a);
 
   std::string target = req.Header("X-Amz-Target");
-  if (req.method == "POST" && target.rfind(EcsApi::kTargetPrefix, 0) == 0) {
+  struct JsonService {
+    const char* prefix;
+    const char* signing_name;
+  };
+  static constexpr JsonService kServices[] = {{EcsApi::kTargetPrefix, "ecs"},
+                                              {LogsApi::kTargetPrefix, "logs"}};
+  for (const auto& svc : kServices) {
+    if (req.method != "POST" || target.rfind(svc.prefix, 0) != 0) continue;
     // awsJson requests must sign their body: an UNSIGNED/STREAMING payload hash (legitimate for
     // S3 only) would let anyone who saw one signature replay it with another RunTask body.
     std::string payload = req.Header("x-amz-content-sha256");
@@ -79,13 +88,14 @@ HttpResponse Router::Handle(const HttpRequest& req) {
       return JsonError(403, "InvalidSignatureException",
                        "The request payload must be signed for this service.");
     }
-    if (a.service != "ecs") {
+    if (a.service != svc.signing_name) {
       return JsonError(403, "InvalidSignatureException",
-                       "Credential should be scoped to correct service: 'ecs'. ");
+                       std::string("Credential should be scoped to correct service: '") +
+                           svc.signing_name + "'. ");
     }
-    ecs::RequestContext ctx{a.region};
-    return ecs_.Handle(target.substr(std::char_traits<char>::length(EcsApi::kTargetPrefix)),
-                       req.body, ctx);
+    std::string op = target.substr(std::char_traits<char>::length(svc.prefix));
+    if (std::string_view(svc.signing_name) == "logs") return logs_.Handle(op, req.body, a.region);
+    return ecs_.Handle(op, req.body, ecs::RequestContext{a.region});
   }
   if (!target.empty()) {
     return JsonError(400, "UnknownOperationException",

@@ -11,6 +11,7 @@
 #include "api/auth/sigv4.h"
 #include "api/ecs/ecs_api.h"
 #include "api/http/http_types.h"
+#include "api/logs/logs_api.h"
 
 namespace berth::api {
 
@@ -23,8 +24,9 @@ struct RouterOptions {
 
 class Router {
  public:
-  Router(RouterOptions options, const Clock& clock, EcsApi& ecs, std::function<Status()> reset)
-      : options_(std::move(options)), clock_(clock), ecs_(ecs), reset_(std::move(reset)) {}
+  Router(RouterOptions options, const Clock& clock, EcsApi& ecs, LogsApi& logs,
+         std::function<Status()> reset)
+      : options_(std::move(options)), clock_(clock), ecs_(ecs), logs_(logs), reset_(std::move(reset)) {}
 
   HttpResponse Handle(const HttpRequest& req);
   void set_port(int port) { options_.port = port; }
@@ -36,6 +38,7 @@ class Router {
   RouterOptions options_;
   const Clock& clock_;
   EcsApi& ecs_;
+  LogsApi& logs_;
   std::function<Status()> reset_;
 };
 

@@ -10,6 +10,7 @@
 #include <thread>
 
 #include "cli/client.h"
+#include "cli/logs_command.h"
 #include "common/clock.h"
 
 namespace berth::cli {
@@ -221,6 +222,16 @@ int Run(int argc, char** argv) {
   describe->add_option("task", task, "Task id or ARN")->required();
   describe->add_option("--cluster", cluster, "Cluster (default: default)");
 
+  LogsOptions logs_options;
+  auto* logs = app.add_subcommand("logs", "Show a task's or a log group's events "
+                                          "(berth logs TASK|GROUP [-f] [--since 10m])");
+  logs->add_option("target", logs_options.target, "Task id or ARN, or a log group name")->required();
+  logs->add_option("--container", logs_options.container, "Only this container");
+  logs->add_flag("--follow,-f", logs_options.follow, "Keep printing new events until Ctrl-C");
+  logs->add_option("--since", logs_options.since, "Only events newer than this (30s, 10m, 2h, 1d)");
+  logs->add_option("--filter", logs_options.filter, "CloudWatch Logs filter pattern");
+  logs->add_option("--cluster", logs_options.cluster, "Cluster (default: default)");
+
   CLI11_PARSE(app, argc, argv);
   if (env->parsed()) return Env(data_dir);
   if (!override_container.empty() && args.empty()) {
@@ -235,6 +246,7 @@ int Run(int argc, char** argv) {
   if (run->parsed()) return RunTask(client, cluster, taskdef, count, override_container, args, wait);
   if (stop->parsed()) return StopTask(client, cluster, task, reason);
   if (describe->parsed()) return DescribeTask(client, cluster, task);
+  if (logs->parsed()) return LogsCommand(client, logs_options);
   return 2;
 }
 

@@ -107,16 +107,17 @@ Result<Endpoint> ResolveEndpoint(const std::string& data_dir) {
   return ep;
 }
 
-Result<nlohmann::json> Client::Ecs(const std::string& action, const nlohmann::json& input) {
+Result<nlohmann::json> Client::Call(const std::string& target_prefix, const std::string& service,
+                                    const std::string& action, const nlohmann::json& input) {
   std::string body = input.dump();
   std::string host_header = ep_.host + ":" + ep_.port;
   std::vector<std::pair<std::string, std::string>> headers = {
       {"Content-Type", "application/x-amz-json-1.1"},
-      {"X-Amz-Target", "AmazonEC2ContainerServiceV20141113." + action},
+      {"X-Amz-Target", target_prefix + action},
   };
   SystemClock clock;
   auto signed_headers = auth::Sign("POST", host_header, "/", headers, body,
-                                   {ep_.access_key_id, ep_.secret_access_key}, ep_.region, "ecs",
+                                   {ep_.access_key_id, ep_.secret_access_key}, ep_.region, service,
                                    clock.NowMs());
   try {
     asio::io_context io;

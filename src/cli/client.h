@@ -35,7 +35,15 @@ class Client {
   explicit Client(Endpoint ep) : ep_(std::move(ep)) {}
   // Calls an ECS action. A transport failure is Unavailable; an AWS error from the daemon is
   // returned as FailedPrecondition with "Type: message".
-  Result<nlohmann::json> Ecs(const std::string& action, const nlohmann::json& input);
+  Result<nlohmann::json> Ecs(const std::string& action, const nlohmann::json& input) {
+    return Call("AmazonEC2ContainerServiceV20141113.", "ecs", action, input);
+  }
+  Result<nlohmann::json> Logs(const std::string& action, const nlohmann::json& input) {
+    return Call("Logs_20140328.", "logs", action, input);
+  }
+  // One awsJson call: POST / with X-Amz-Target target_prefix + action, signed for `service`.
+  Result<nlohmann::json> Call(const std::string& target_prefix, const std::string& service,
+                              const std::string& action, const nlohmann::json& input);
   const Endpoint& endpoint() const { return ep_; }
 
  private:

@@ -14,6 +14,8 @@
 #include "daemon/data_dir.h"
 #include "driver/process_driver.h"
 #include "ecs/control_plane.h"
+#include "logs/log_store.h"
+#include "logs/pipeline.h"
 #include "state/state_store.h"
 
 namespace berth::daemon {
@@ -79,12 +81,21 @@ int Serve(const ServeOptions& options) {
 
   boost::asio::io_context io;
   AsioExecutor executor(io);
+  // Destruction runs bottom-up: the control plane, then the driver (its capture thread writes
+  // into the pipeline), then the pipeline (flushes the store), then the store.
+  auto log_store = logs::LogStore::Open(dir + "/logs", executor.clock());
+  if (!log_store.ok()) {
+    Log("cannot open the log store: " + log_store.status().message());
+    return 1;
+  }
+  logs::Pipeline pipeline(**log_store, executor.clock());
   driver::ProcessDriver driver(executor, dir);
   ecs::Options cp_options;
   cp_options.account_id = options.account_id;
   cp_options.default_region = options.region;
   cp_options.stopped_task_retention_ms = options.stopped_task_retention_s * 1000LL;
   cp_options.runner.base_env = BaseEnvironment(options.region);
+  cp_options.runner.pipeline = &pipeline;
   ecs::ControlPlane control_plane(executor, driver, **store, cp_options);
   st = control_plane.Load();
   if (!st.ok()) {
@@ -93,13 +104,20 @@ int Serve(const ServeOptions& options) {
   }
 
   api::EcsApi ecs_api(control_plane);
+  api::LogsApi logs_api(**log_store, executor.clock(), options.account_id);
   api::RouterOptions router_options;
   router_options.listen_host = host;
   router_options.port = port;
   router_options.allow_reset = options.allow_reset;
   router_options.credentials = {creds->access_key_id, creds->secret_access_key};
-  api::Router router(router_options, executor.clock(), ecs_api,
-                     [&control_plane] { return control_plane.Reset(); });
+  api::Router router(router_options, executor.clock(), ecs_api, logs_api,
+                     [&control_plane, &log_store] {
+                       Status st = control_plane.Reset();
+                       for (const auto& g : (*log_store)->ListGroups()) {
+                         if (st.ok()) st = (*log_store)->DeleteGroup(g.name);
+                       }
+                       return st;
+                     });
   api::HttpServer server(io, [&router](const api::HttpRequest& r) { return router.Handle(r); });
   st = server.Listen(host, port);
   if (!st.ok()) {

@@ -5,6 +5,8 @@
 #include <algorithm>
 #include <map>
 
+#include "runner/log_config.h"
+
 namespace berth::runner {
 
 using model::ContainerStatus;
@@ -34,6 +36,7 @@ struct TaskRunner::ContainerRun {
   TimerId start_timer = 0;
   bool stop_signalled = false;
   TimerId kill_timer = 0;
+  std::shared_ptr<logs::ContainerLog> log;  // null without a pipeline
   int consecutive_failures = 0;
   TimerId probe_timer = 0;
   std::unique_ptr<Probe> probe;
@@ -259,11 +262,26 @@ void TaskRunner::StartProcess(ContainerRun& c) {
   spec.memory_limit_bytes = static_cast<long long>(memory) * 1024 * 1024;
   spec.cpu_shares = c.def->cpu;
   size_t index = c.index;
+  driver::OutputCallback on_output = [](driver::Stream, std::string_view) {};
+  if (options_.pipeline) {
+    auto cfg = LogConfigFor(*c.def, definition_.family, task_.id);
+    auto log = cfg.ok() ? options_.pipeline->Open(*cfg)
+                        : Result<std::shared_ptr<logs::ContainerLog>>(cfg.status());
+    if (!log.ok()) {
+      FailBeforeStart(c, log.status().message(), true);
+      return;
+    }
+    c.log = *log;
+    on_output = [log = c.log](driver::Stream s, std::string_view data) {
+      log->Write(data, s == driver::Stream::kStderr);
+    };
+  }
   auto on_exit = [this, alive = std::weak_ptr<int>(alive_), index](driver::ExitStatus st) {
     if (alive.lock()) OnExit(index, st);
   };
-  Result<std::string> id = driver_.Start(spec, on_exit, [](driver::Stream, std::string_view) {});
+  Result<std::string> id = driver_.Start(spec, on_exit, on_output);
   if (!id.ok()) {
+    if (c.log) c.log->Close();
     FailBeforeStart(c, id.status().message(), true);
     return;
   }
@@ -302,6 +320,8 @@ void TaskRunner::OnExit(size_t index, driver::ExitStatus status) {
   ContainerRun& c = *runs_[index];
   model::Container& mc = task_.containers[index];
   c.exited = true;
+  // The driver delivered all output before this exit: the last partial lines can go now.
+  if (c.log) c.log->Close();
   executor_.Cancel(c.kill_timer);
   executor_.Cancel(c.start_timer);
   executor_.Cancel(c.probe_timer);

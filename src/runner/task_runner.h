@@ -32,6 +32,7 @@
 
 #include "common/clock.h"
 #include "driver/driver.h"
+#include "logs/pipeline.h"
 #include "model/task.h"
 #include "model/task_definition.h"
 
@@ -41,6 +42,8 @@ struct RunnerOptions {
   // Added to every container's environment unless the definition sets them (PATH, ...).
   std::vector<std::pair<std::string, std::string>> base_env;
   int default_stop_timeout_s = 30;
+  // Where container output goes; null = drained and dropped (unit tests).
+  logs::Pipeline* pipeline = nullptr;
 };
 
 class TaskRunner {

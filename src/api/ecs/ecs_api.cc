@@ -13,12 +13,6 @@ Reply Fail(const Status& s) {
   return r;
 }
 
-Reply InputError(const Input& in) {
-  Reply r;
-  r.error = in.error();
-  return r;
-}
-
 Reply InvalidParameter(const std::string& message) {
   Reply r;
   r.error = AwsError{400, "InvalidParameterException", message};
@@ -59,14 +53,9 @@ Reply Paginate(Input& in, const std::vector<std::string>& items, const char* key
 
 HttpResponse EcsApi::Handle(const std::string& op, const std::string& body,
                             const ecs::RequestContext& ctx) {
-  Reply reply;
-  json parsed = !JsonDepthWithin(body, 64)  ? json(nullptr)
-                : body.empty()                ? json::object()
-                                              : json::parse(body, nullptr, false);
-  if (parsed.is_discarded() || !parsed.is_object()) {
-    reply.error = AwsError{400, "SerializationException",
-                           "The request body is not a valid JSON object."};
-  } else {
+  json parsed;
+  Reply reply = ParseJsonBody(body, &parsed);
+  if (!reply.error) {
     Input in(parsed);
     if (op == "CreateCluster") reply = CreateCluster(in, ctx);
     else if (op == "DescribeClusters") reply = DescribeClusters(in, ctx);
@@ -86,21 +75,11 @@ HttpResponse EcsApi::Handle(const std::string& op, const std::string& body,
     else if (op == "UntagResource") reply = UntagResource(in);
     else if (op == "ListTagsForResource") reply = ListTagsForResource(in);
     else {
-      reply.error = AwsError{400, "UnknownOperationException",
-                             "The operation " + op + " is not supported by berth's ECS API."};
+      reply = ErrorReply({400, "UnknownOperationException",
+                          "The operation " + op + " is not supported by berth's ECS API."});
     }
   }
-  HttpResponse resp;
-  resp.headers = {{"Content-Type", "application/x-amz-json-1.1"},
-                  {"x-amzn-RequestId", NewUuid()}};
-  if (reply.error) {
-    resp.status = reply.error->http_status;
-    resp.headers.push_back({"x-amzn-ErrorType", reply.error->type});
-    resp.body = json{{"__type", reply.error->type}, {"message", reply.error->message}}.dump();
-  } else {
-    resp.body = reply.body.dump(-1, ' ', false, json::error_handler_t::replace);
-  }
-  return resp;
+  return ToHttpResponse(reply);
 }
 
 // ---- Clusters ----

@@ -10,17 +10,12 @@
 
 #include <nlohmann/json.hpp>
 
-#include "api/ecs/input.h"
 #include "api/http/http_types.h"
+#include "api/http/input.h"
+#include "api/http/json_reply.h"
 #include "ecs/control_plane.h"
 
 namespace berth::api {
-
-// What a handler produces: a JSON body, or an AWS error.
-struct Reply {
-  nlohmann::json body = nlohmann::json::object();
-  std::optional<AwsError> error;
-};
 
 class EcsApi {
  public:
@@ -59,8 +54,6 @@ class EcsApi {
 // Shared by the handlers.
 Reply Fail(const Status& s);
 Reply InvalidParameter(const std::string& message);
-// The first problem Input found while decoding.
-Reply InputError(const Input& in);
 // Pages `items` by Input's nextToken/maxResults into body[key] (+ nextToken when more remain).
 Reply Paginate(Input& in, const std::vector<std::string>& items, const char* key,
                int default_page_size);

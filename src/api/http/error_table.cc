@@ -32,15 +32,31 @@ constexpr Row kEcsTable[] = {
     {Code::kInternal, Resource::kNone, 500, "ServerException"},
 };
 
-}  // namespace
+constexpr Row kLogsTable[] = {
+    {Code::kNotFound, Resource::kNone, 400, "ResourceNotFoundException"},
+    {Code::kAlreadyExists, Resource::kNone, 400, "ResourceAlreadyExistsException"},
+    {Code::kInvalidArgument, Resource::kNone, 400, "InvalidParameterException"},
+    {Code::kFailedPrecondition, Resource::kNone, 400, "InvalidParameterException"},
+    {Code::kConflict, Resource::kNone, 400, "OperationAbortedException"},
+    {Code::kResourceExhausted, Resource::kNone, 400, "LimitExceededException"},
+    {Code::kUnavailable, Resource::kNone, 500, "ServiceUnavailableException"},
+    {Code::kInternal, Resource::kNone, 500, "ServiceUnavailableException"},
+};
 
-AwsError EcsError(const Status& s) {
-  for (const Row& row : kEcsTable) {
+template <size_t N>
+AwsError Lookup(const Row (&table)[N], const Status& s, const char* fallback) {
+  for (const Row& row : table) {
     if (row.code == s.code() && (row.resource == s.resource() || row.resource == Resource::kNone)) {
       return {row.http_status, row.type, s.message()};
     }
   }
-  return {500, "ServerException", s.message()};
+  return {500, fallback, s.message()};
 }
+
+}  // namespace
+
+AwsError LogsError(const Status& s) { return Lookup(kLogsTable, s, "ServiceUnavailableException"); }
+
+AwsError EcsError(const Status& s) { return Lookup(kEcsTable, s, "ServerException"); }
 
 }  // namespace berth::api

@@ -17,5 +17,7 @@ struct AwsError {
 
 // ECS (awsJson1_1, AmazonEC2ContainerServiceV20141113).
 AwsError EcsError(const Status& s);
+// CloudWatch Logs (awsJson1_1, Logs_20140328).
+AwsError LogsError(const Status& s);
 
 }  // namespace berth::api

@@ -1,4 +1,4 @@
-#include "api/ecs/input.h"
+#include "api/http/input.h"
 
 namespace berth::api {
 
