@@ -88,6 +88,7 @@ Status ControlPlane::Load() {
     }
     auto entry = std::make_unique<TaskEntry>();
     entry->task = std::move(t);
+    entry->task.change_seq = ++change_counter_;
     task_order_.push_back(entry->task.id);
     tasks_[entry->task.id] = std::move(entry);
   }
@@ -99,7 +100,8 @@ Status ControlPlane::Load() {
   return Status::Ok();
 }
 
-void ControlPlane::Persist(const model::Task& t) {
+void ControlPlane::Persist(model::Task& t) {
+  t.change_seq = ++change_counter_;
   Status st = store_.PutTask(t);
   if (!st.ok()) fprintf(stderr, "berth: cannot store task %s: %s\n", t.id.c_str(), st.ToString().c_str());
 }

@@ -147,7 +147,8 @@ class ControlPlane {
   model::TaskDefinition* MutableTaskDefinition(const std::string& ref);
   TaskEntry* MutableTask(const std::string& id_or_arn);
   void OnTaskChanged(const std::string& id, const model::Task& t, bool state_change);
-  void Persist(const model::Task& t);
+  // Writes the task through to the store and bumps its change_seq.
+  void Persist(model::Task& t);
   void PurgeStoppedTasks();
   void CheckAllStopped();
   int UsedCpu() const;
@@ -165,6 +166,7 @@ class ControlPlane {
   std::map<std::string, TokenUse> client_tokens_;
   std::function<void()> all_stopped_;
   TimerId purge_timer_ = 0;
+  uint64_t change_counter_ = 0;
 };
 
 }  // namespace berth::ecs

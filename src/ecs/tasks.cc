@@ -181,6 +181,7 @@ Result<RunTaskResult> ControlPlane::RunTask(const RequestContext& ctx, const Run
 
     auto entry = std::make_unique<TaskEntry>();
     entry->task = t;
+    entry->task.change_seq = ++change_counter_;
     std::string id = t.id;
     entry->runner = std::make_unique<runner::TaskRunner>(
         executor_, driver_, td, t, options_.runner,

@@ -99,6 +99,9 @@ struct Task {
   // Resources reserved on the host while the task is not STOPPED.
   int reserved_cpu = 0;
   int reserved_memory = 0;
+  // Not stored or sent: bumped by the control plane on every change, so API layers can cache
+  // a task's serialized form.
+  uint64_t change_seq = 0;
 
   bool stopped() const { return last_status == TaskStatus::kStopped; }
   Container* FindContainer(const std::string& name);

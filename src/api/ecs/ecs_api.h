@@ -7,6 +7,7 @@
 #pragma once
 
 #include <string>
+#include <unordered_map>
 
 #include <nlohmann/json.hpp>
 
@@ -47,7 +48,16 @@ class EcsApi {
   Reply ListTagsForResource(Input& in);
 
   nlohmann::json TaskDefinitionJson(const model::TaskDefinition& td) const;
+  // A task's DescribeTasks JSON text, rebuilt only when the task changed (DescribeTasks is the
+  // call waiters and dashboards poll).
+  const std::string& TaskJsonText(const model::Task& t, bool include_tags);
 
+  struct CachedTask {
+    uint64_t change_seq = 0;
+    bool include_tags = false;
+    std::string text;
+  };
+  std::unordered_map<std::string, CachedTask> task_text_cache_;
   ecs::ControlPlane& cp_;
 };
 

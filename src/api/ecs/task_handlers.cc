@@ -158,8 +158,8 @@ Reply EcsApi::DescribeTasks(Input& in, const ecs::RequestContext& ctx) {
   if (!c.ok()) return Fail(c.status());
   bool tags = std::find(include.begin(), include.end(), "TAGS") != include.end();
   Reply r;
-  r.body["tasks"] = json::array();
   r.body["failures"] = json::array();
+  std::string tasks_text;
   for (const auto& id : ids) {
     const model::Task* t = cp_.FindTask(**c, id);
     if (t == nullptr) {
@@ -170,9 +170,23 @@ Reply EcsApi::DescribeTasks(Input& in, const ecs::RequestContext& ctx) {
       r.body["failures"].push_back({{"arn", arn}, {"reason", "MISSING"}});
       continue;
     }
-    r.body["tasks"].push_back(model::TaskToJson(*t, tags));
+    if (!tasks_text.empty()) tasks_text += ",";
+    tasks_text += TaskJsonText(*t, tags);
   }
+  r.raw_body = "{\"tasks\":[" + tasks_text + "],\"failures\":" +
+               r.body["failures"].dump(-1, ' ', false, json::error_handler_t::replace) + "}";
   return r;
+}
+
+const std::string& EcsApi::TaskJsonText(const model::Task& t, bool include_tags) {
+  if (task_text_cache_.size() > 20000) task_text_cache_.clear();  // bounded; rebuilt on demand
+  CachedTask& c = task_text_cache_[t.id];
+  if (c.text.empty() || c.change_seq != t.change_seq || c.include_tags != include_tags) {
+    c.change_seq = t.change_seq;
+    c.include_tags = include_tags;
+    c.text = model::TaskToJson(t, include_tags).dump(-1, ' ', false, json::error_handler_t::replace);
+  }
+  return c.text;
 }
 
 Reply EcsApi::ListTasks(Input& in) {

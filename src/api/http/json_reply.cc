@@ -22,6 +22,8 @@ HttpResponse ToHttpResponse(const Reply& reply) {
     resp.headers.push_back({"x-amzn-ErrorType", reply.error->type});
     resp.body = json{{"__type", reply.error->type}, {"message", reply.error->message}}.dump(
         -1, ' ', false, json::error_handler_t::replace);
+  } else if (!reply.raw_body.empty()) {
+    resp.body = reply.raw_body;
   } else {
     resp.body = reply.body.dump(-1, ' ', false, json::error_handler_t::replace);
   }

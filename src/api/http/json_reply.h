@@ -15,6 +15,7 @@ namespace berth::api {
 struct Reply {
   nlohmann::json body = nlohmann::json::object();
   std::optional<AwsError> error;
+  std::string raw_body;  // when set, sent instead of `body` (pre-serialized hot paths)
 };
 
 // The first problem Input found while decoding.
