@@ -11,7 +11,7 @@
 namespace berth::driver {
 namespace {
 
-constexpr size_t kChunkBytes = 64 * 1024;
+constexpr size_t kChunkBytes = 1024 * 1024;  // matches the 1 MiB pipes
 constexpr uint64_t kWakeKey = 0;
 // Reads per ready pipe per loop turn: enough for throughput, small enough to be fair.
 constexpr int kReadsPerTurn = 4;

@@ -62,6 +62,9 @@ bool MakePipe(UniqueFd* read_end, UniqueFd* write_end) {
   if (pipe2(fds, O_CLOEXEC) != 0) return false;
   read_end->reset(MoveAboveStdio(fds[0]));
   write_end->reset(MoveAboveStdio(fds[1]));
+  // A 1 MiB pipe (Linux's default cap for unprivileged users too) lets a chatty container
+  // write far more per wake-up of the capture thread than the default 64 KiB; best effort.
+  (void)fcntl(write_end->get(), F_SETPIPE_SZ, 1 << 20);
   return read_end->valid() && write_end->valid() &&
          fcntl(read_end->get(), F_SETFL, O_NONBLOCK) == 0;
 }
