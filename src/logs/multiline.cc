@@ -146,6 +146,7 @@ class GrouperImpl final : public Grouper {
     if (re_ == nullptr) return;
     buf_.reserve(4096);
     SetUpPrefilter(pattern);
+    SetUpLeadingRun(pattern);
   }
 
   void AddLine(std::string_view line, int64_t now_ms) override {
@@ -203,10 +204,87 @@ class GrouperImpl final : public Grouper {
     prefilter_ = true;
   }
 
+  // A stronger, exact prefilter for the patterns awslogs-datetime-format produces: when the
+  // pattern begins with a run of required atoms — \d, \d{N} or plain literal characters — and
+  // has no top-level '|', every match starts where that run occurs. Lines without the run
+  // (stack-trace frames, mostly) never reach RE2.
+  void SetUpLeadingRun(const std::string& pattern) {
+    int depth = 0;
+    bool in_class = false;
+    for (size_t i = 0; i < pattern.size(); ++i) {
+      char c = pattern[i];
+      if (c == '\\') {
+        ++i;
+      } else if (in_class) {
+        if (c == ']') in_class = false;
+      } else if (c == '[') {
+        in_class = true;
+      } else if (c == '(') {
+        ++depth;
+      } else if (c == ')') {
+        --depth;
+      } else if (c == '|' && depth == 0) {
+        return;
+      }
+    }
+    std::vector<int> run;  // -1 = a digit, else the literal byte
+    size_t i = 0;
+    while (i < pattern.size()) {
+      std::vector<int> atom;
+      size_t next = i;
+      if (pattern.compare(i, 2, "\\d") == 0) {
+        next = i + 2;
+        int count = 1;
+        if (next < pattern.size() && pattern[next] == '{') {
+          size_t close = pattern.find('}', next);
+          std::string n = close == std::string::npos ? "" : pattern.substr(next + 1, close - next - 1);
+          if (n.empty() || n.size() > 2 || n.find_first_not_of("0123456789") != std::string::npos) break;
+          count = std::stoi(n);
+          next = close + 1;
+        }
+        atom.assign(static_cast<size_t>(count), -1);
+      } else if (pattern[i] == '\\' && i + 1 < pattern.size() &&
+                 !isalnum(static_cast<unsigned char>(pattern[i + 1]))) {
+        atom.push_back(static_cast<unsigned char>(pattern[i + 1]));
+        next = i + 2;
+      } else if (isalnum(static_cast<unsigned char>(pattern[i])) || strchr(" -:/,_#@=;'\"", pattern[i])) {
+        atom.push_back(static_cast<unsigned char>(pattern[i]));
+        next = i + 1;
+      } else {
+        break;
+      }
+      // An atom followed by a quantifier is not required as written: stop before it.
+      if (next < pattern.size() && strchr("*?+{", pattern[next])) break;
+      run.insert(run.end(), atom.begin(), atom.end());
+      i = next;
+    }
+    if (run.size() >= 2) leading_run_ = std::move(run);
+  }
+
+  // First position where leading_run_ occurs, or npos.
+  size_t FindLeadingRun(std::string_view line) const {
+    const size_t n = leading_run_.size();
+    for (size_t i = 0; i + n <= line.size(); ++i) {
+      size_t k = 0;
+      for (; k < n; ++k) {
+        unsigned char b = static_cast<unsigned char>(line[i + k]);
+        int want = leading_run_[k];
+        if (want < 0 ? (b < '0' || b > '9') : b != want) break;
+      }
+      if (k == n) return i;
+    }
+    return std::string_view::npos;
+  }
+
   bool Matches(std::string_view line, size_t invalid) {
     if (invalid != 0) {
       ReplaceInvalid(line, &scratch_);
       line = scratch_;
+    }
+    if (!leading_run_.empty()) {
+      size_t at = FindLeadingRun(line);
+      if (at == std::string_view::npos) return false;
+      return re_->Match(line, at, line.size(), RE2::UNANCHORED, nullptr, 0);
     }
     if (!prefilter_) return RE2::PartialMatch(line, *re_);
     size_t i = 0;
@@ -233,6 +311,7 @@ class GrouperImpl final : public Grouper {
   std::unique_ptr<RE2> re_;  // null: multiline off
   bool prefilter_ = false;
   std::array<bool, 256> first_bytes_{};  // bytes a match can start with (when prefilter_)
+  std::vector<int> leading_run_;  // required leading atoms: -1 = digit, else a byte
   int64_t interval_ms_;
   Emit emit_;
   std::string buf_;  // the event being accumulated

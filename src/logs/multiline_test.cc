@@ -484,6 +484,38 @@ TEST(Grouper, StartByteShortcutNeverChangesTheAnswer) {
   }
 }
 
+// The leading-run prefilter (required \d / literal atoms at the start of the pattern) must agree
+// with RE2 on digit-heavy lines, where it actually fires.
+TEST(Grouper, LeadingRunShortcutNeverChangesTheAnswer) {
+  const std::vector<std::string> patterns = {
+      DatetimeFormatToRegex("%Y-%m-%d %H:%M:%S"), DatetimeFormatToRegex("%d/%m/%y %H"),
+      DatetimeFormatToRegex("%Y%m%d"), "\\d{2}-x", "ab\\d", "12:", "1\\d{2}?3", "1-2|3",
+      "\\-\\d", "9(a|1)", "0*1"};
+  const std::vector<std::string> alphabet = {"0", "1", "2", "3", "9", "-", ":", "/", " ",
+                                             "x", "a", "b", "2026-", "11-28 ", "19:34:02"};
+  std::mt19937 rng(7);
+  std::vector<std::string> lines = {"2026-11-28 19:34:02", "x 2026-11-28 19:34:02", "28/11/26 19"};
+  for (int i = 0; i < 3000; ++i) {
+    std::string line;
+    for (size_t n = rng() % 10; n > 0; --n) line += alphabet[rng() % alphabet.size()];
+    lines.push_back(line);
+  }
+  for (const std::string& pattern : patterns) {
+    RE2 reference(pattern);
+    ASSERT_TRUE(reference.ok()) << pattern;
+    size_t emitted = 0;
+    auto g = Grouper::Create(pattern, 5000, [&](GroupedEvent) { ++emitted; });
+    ASSERT_TRUE(g.ok()) << pattern;
+    for (const std::string& line : lines) {
+      (*g)->AddLine("seed", kT0);
+      size_t before = emitted;
+      (*g)->AddLine(line, kT0);
+      EXPECT_EQ(emitted > before, RE2::PartialMatch(line, reference))
+          << "pattern " << pattern << " line " << line;
+    }
+  }
+}
+
 TEST(Grouper, BinaryLineCountsThreePerBadByte) {
   Events ev;
   auto g = MakeGrouper("^S", &ev);
