@@ -261,17 +261,45 @@ class GrouperImpl final : public Grouper {
     if (run.size() >= 2) leading_run_ = std::move(run);
   }
 
-  // First position where leading_run_ occurs, or npos.
+  // Whether leading_run_ occurs at line[i] (the caller ensured it fits).
+  bool RunAt(std::string_view line, size_t i, size_t from) const {
+    for (size_t k = from; k < leading_run_.size(); ++k) {
+      unsigned char b = static_cast<unsigned char>(line[i + k]);
+      int want = leading_run_[k];
+      if (want < 0 ? static_cast<unsigned>(b - '0') > 9 : b != want) return false;
+    }
+    return true;
+  }
+
+  // First position where leading_run_ occurs, or npos. One pass: a run of digits is counted as
+  // it goes (a match can start at any digit of it), a literal first atom is found with memchr.
   size_t FindLeadingRun(std::string_view line) const {
     const size_t n = leading_run_.size();
-    for (size_t i = 0; i + n <= line.size(); ++i) {
-      size_t k = 0;
-      for (; k < n; ++k) {
-        unsigned char b = static_cast<unsigned char>(line[i + k]);
-        int want = leading_run_[k];
-        if (want < 0 ? (b < '0' || b > '9') : b != want) break;
+    if (line.size() < n) return std::string_view::npos;
+    size_t lead = 0;
+    while (lead < n && leading_run_[lead] < 0) ++lead;
+    if (lead == 0) {
+      const char first = static_cast<char>(leading_run_[0]);
+      size_t pos = 0;
+      while (pos + n <= line.size()) {
+        const void* hit = memchr(line.data() + pos, first, line.size() - n + 1 - pos);
+        if (hit == nullptr) break;
+        size_t i = static_cast<const char*>(hit) - line.data();
+        if (RunAt(line, i, 1)) return i;
+        pos = i + 1;
       }
-      if (k == n) return i;
+      return std::string_view::npos;
+    }
+    size_t digits = 0;
+    for (size_t i = 0; i < line.size(); ++i) {
+      if (static_cast<unsigned>(static_cast<unsigned char>(line[i]) - '0') > 9) {
+        digits = 0;
+        continue;
+      }
+      if (++digits < lead) continue;
+      size_t start = i + 1 - lead;
+      if (start + n > line.size()) return std::string_view::npos;
+      if (RunAt(line, start, lead)) return start;
     }
     return std::string_view::npos;
   }
