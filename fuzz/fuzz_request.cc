@@ -88,6 +88,16 @@ const char* const kOperations[] = {
     "UntagResource",
     "ListTagsForResource",
     "NoSuchOperation",
+    // CloudWatch Logs ("logs:" = Logs_20140328.*, signed for the logs service).
+    "logs:CreateLogGroup",
+    "logs:CreateLogStream",
+    "logs:PutLogEvents",
+    "logs:GetLogEvents",
+    "logs:FilterLogEvents",
+    "logs:DescribeLogGroups",
+    "logs:DescribeLogStreams",
+    "logs:PutRetentionPolicy",
+    "logs:DeleteLogGroup",
 };
 constexpr size_t kNumOperations = sizeof(kOperations) / sizeof(kOperations[0]);
 
@@ -300,13 +310,16 @@ berth::api::HttpRequest SignedJson(Stack& s, const std::string& op, std::string 
   req.target = "/";
   req.body = std::move(body);
   req.from_loopback = true;
+  const bool logs = op.rfind("logs:", 0) == 0;
+  const std::string target = logs ? std::string("Logs_20140328.") + op.substr(5)
+                                  : std::string(berth::api::EcsApi::kTargetPrefix) + op;
   req.headers = {{"Host", kHost},
                  {"Content-Type", "application/x-amz-json-1.1"},
-                 {"X-Amz-Target", std::string(berth::api::EcsApi::kTargetPrefix) + op}};
+                 {"X-Amz-Target", target}};
   berth::auth::Headers to_sign = {req.headers[1], req.headers[2]};
   berth::auth::Headers extra =
       berth::auth::Sign(req.method, kHost, req.target, to_sign, req.body, {kAccessKey, kSecret},
-                        "us-east-1", "ecs", s.executor.clock().NowMs());
+                        "us-east-1", logs ? "logs" : "ecs", s.executor.clock().NowMs());
   for (auto& h : extra) req.headers.push_back(std::move(h));
   return req;
 }

@@ -273,14 +273,14 @@ class GrouperImpl final : public Grouper {
 
   // First position where leading_run_ occurs, or npos. One pass: a run of digits is counted as
   // it goes (a match can start at any digit of it), a literal first atom is found with memchr.
-  size_t FindLeadingRun(std::string_view line) const {
+  size_t FindLeadingRun(std::string_view line, size_t from) const {
     const size_t n = leading_run_.size();
-    if (line.size() < n) return std::string_view::npos;
+    if (line.size() < from + n) return std::string_view::npos;
     size_t lead = 0;
     while (lead < n && leading_run_[lead] < 0) ++lead;
     if (lead == 0) {
       const char first = static_cast<char>(leading_run_[0]);
-      size_t pos = 0;
+      size_t pos = from;
       while (pos + n <= line.size()) {
         const void* hit = memchr(line.data() + pos, first, line.size() - n + 1 - pos);
         if (hit == nullptr) break;
@@ -291,7 +291,7 @@ class GrouperImpl final : public Grouper {
       return std::string_view::npos;
     }
     size_t digits = 0;
-    for (size_t i = 0; i < line.size(); ++i) {
+    for (size_t i = from; i < line.size(); ++i) {
       if (static_cast<unsigned>(static_cast<unsigned char>(line[i]) - '0') > 9) {
         digits = 0;
         continue;
@@ -310,9 +310,13 @@ class GrouperImpl final : public Grouper {
       line = scratch_;
     }
     if (!leading_run_.empty()) {
-      size_t at = FindLeadingRun(line);
-      if (at == std::string_view::npos) return false;
-      return re_->Match(line, at, line.size(), RE2::UNANCHORED, nullptr, 0);
+      // Every match starts at an occurrence of the leading run: try each with a start-anchored
+      // match, which reads no further than the match needs (a dated line matches at once).
+      for (size_t at = FindLeadingRun(line, 0); at != std::string_view::npos;
+           at = FindLeadingRun(line, at + 1)) {
+        if (re_->Match(line, at, line.size(), RE2::ANCHOR_START, nullptr, 0)) return true;
+      }
+      return false;
     }
     if (!prefilter_) return RE2::PartialMatch(line, *re_);
     size_t i = 0;
