@@ -20,6 +20,7 @@ using nlohmann::json;
 namespace {
 
 volatile sig_atomic_t g_interrupted = 0;
+bool task_ids_in_label_ = false;  // several tasks (a service): label streams with the task too
 void OnInterrupt(int) { g_interrupted = 1; }
 
 struct Source {
@@ -35,18 +36,19 @@ bool LooksLikeTask(const std::string& s) {
 
 // The log group and stream of each container, named as the daemon names them
 // (runner/log_config.cc): awslogs → awslogs-group and [prefix/]container/task-id; otherwise
-// berth's "/berth/tasks/<family>" with container/task-id.
-Result<std::vector<Source>> TaskSources(Client& client, const LogsOptions& o) {
-  auto tasks = client.Ecs("DescribeTasks", {{"cluster", o.cluster}, {"tasks", {o.target}}});
+// berth's "/berth/tasks/<family>" with container/task-id. Adds them to *by_group.
+Status AddTaskSources(Client& client, const LogsOptions& o, const std::string& task_ref,
+                      std::map<std::string, Source>* by_group) {
+  auto tasks = client.Ecs("DescribeTasks", {{"cluster", o.cluster}, {"tasks", {task_ref}}});
   if (!tasks.ok()) return tasks.status();
-  if ((*tasks)["tasks"].empty()) return NotFound("no task " + o.target + " in cluster " + o.cluster);
+  if ((*tasks)["tasks"].empty()) return NotFound("no task " + task_ref + " in cluster " + o.cluster);
   const json& task = (*tasks)["tasks"][0];
   std::string arn = task.value("taskArn", "");
   std::string task_id = arn.substr(arn.rfind('/') + 1);
   auto def = client.Ecs("DescribeTaskDefinition", {{"taskDefinition", task.value("taskDefinitionArn", "")}});
   if (!def.ok()) return def.status();
   const json& td = (*def)["taskDefinition"];
-  std::map<std::string, Source> by_group;
+  std::map<std::string, Source>& groups = *by_group;
   for (const auto& c : td.value("containerDefinitions", json::array())) {
     std::string name = c.value("name", "");
     if (!o.container.empty() && name != o.container) continue;
@@ -59,15 +61,33 @@ Result<std::vector<Source>> TaskSources(Client& client, const LogsOptions& o) {
       std::string prefix = opts.value("awslogs-stream-prefix", "");
       if (!prefix.empty()) stream = prefix + "/" + stream;
     }
-    Source& s = by_group[group];
+    Source& s = groups[group];
     s.group = group;
     s.streams.push_back(stream);
-    s.label[stream] = name;
+    s.label[stream] = task_ids_in_label_ ? name + "/" + task_id.substr(0, 8) : name;
   }
-  if (by_group.empty()) return NotFound("task " + task_id + " has no container " + o.container);
-  std::vector<Source> out;
-  for (auto& [g, s] : by_group) out.push_back(std::move(s));
-  return out;
+  return Status::Ok();
+}
+
+// A service's tasks (running, then recently stopped), newest last.
+Result<std::vector<std::string>> ServiceTasks(Client& client, const LogsOptions& o) {
+  std::vector<std::string> arns;
+  for (const char* desired : {"STOPPED", "RUNNING"}) {
+    auto r = client.Ecs("ListTasks", {{"cluster", o.cluster}, {"serviceName", o.target},
+                                      {"desiredStatus", desired}});
+    if (!r.ok()) return r.status();
+    for (const auto& a : (*r)["taskArns"]) arns.push_back(a.get<std::string>());
+  }
+  return arns;
+}
+
+bool GroupExists(Client& client, const std::string& name) {
+  auto r = client.Logs("DescribeLogGroups", {{"logGroupNamePrefix", name}});
+  if (!r.ok()) return false;
+  for (const auto& g : (*r)["logGroups"]) {
+    if (g.value("logGroupName", "") == name) return true;
+  }
+  return false;
 }
 
 struct Printer {
@@ -117,18 +137,34 @@ long long ParseDuration(const std::string& s) {
 }
 
 int LogsCommand(Client& client, const LogsOptions& o) {
+  // TASK (id or ARN), else an existing log group, else a SERVICE (its tasks' streams).
   std::vector<Source> sources;
+  std::map<std::string, Source> by_group;
   if (LooksLikeTask(o.target)) {
-    auto s = TaskSources(client, o);
-    if (!s.ok()) {
-      fprintf(stderr, "berth: %s\n", s.status().message().c_str());
+    Status st = AddTaskSources(client, o, o.target, &by_group);
+    if (!st.ok()) {
+      fprintf(stderr, "berth: %s\n", st.message().c_str());
       return 1;
     }
-    sources = *s;
-  } else {
+  } else if (GroupExists(client, o.target)) {
     Source s;
     s.group = o.target;
     sources.push_back(s);
+  } else {
+    auto tasks = ServiceTasks(client, o);
+    if (!tasks.ok()) {
+      fprintf(stderr, "berth: no task, log group or service named '%s' (%s)\n", o.target.c_str(),
+              tasks.status().message().c_str());
+      return 1;
+    }
+    task_ids_in_label_ = true;
+    for (const auto& arn : *tasks) (void)AddTaskSources(client, o, arn, &by_group);
+  }
+  for (auto& [g, s] : by_group) sources.push_back(std::move(s));
+  if (sources.empty()) {
+    fprintf(stderr, "berth: nothing to show for '%s'%s\n", o.target.c_str(),
+            o.container.empty() ? "" : (" (container " + o.container + ")").c_str());
+    return 1;
   }
   long long start_time = -1;
   if (!o.since.empty()) {

@@ -148,6 +148,9 @@ class LogsTest(unittest.TestCase):
         self.assertNotIn("production.INFO", filtered)
         by_group = D.berth("logs", "/ecs/cli", "--since", "1h").stdout
         self.assertIn("after the error", by_group)
+        unknown = D.berth("logs", "no-such-thing", check=False)
+        self.assertEqual(unknown.returncode, 1)
+        self.assertIn("no task, log group or service named 'no-such-thing'", unknown.stderr)
 
     def test_berth_logs_follow_prints_new_lines_quickly(self):
         self.ecs.register_task_definition(family="follow", containerDefinitions=[{
