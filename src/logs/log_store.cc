@@ -330,6 +330,12 @@ Status LogStoreImpl::CreateStream(const std::string& group, const std::string& s
   GroupState* g = FindGroup(group);
   if (g == nullptr) return NotFound(kGroupNotFound);
   if (catalog_.groups.at(group).streams.count(stream) > 0) return AlreadyExists(kStreamExists);
+  auto id = CreateStreamLocked(g, group, stream);
+  return id.ok() ? Status::Ok() : id.status();
+}
+
+Result<uint32_t> LogStoreImpl::CreateStreamLocked(GroupState* g, const std::string& group,
+                                                  const std::string& stream) {
   Catalog next = catalog_;
   CatalogGroup& meta = next.groups[group];
   CatalogStream cs{meta.next_stream_id++, clock_.NowMs()};
@@ -339,7 +345,7 @@ Status LogStoreImpl::CreateStream(const std::string& group, const std::string& s
   s.name = stream;
   s.id = cs.id;
   s.creation_time = cs.creation_time;
-  return Status::Ok();
+  return cs.id;
 }
 
 Status LogStoreImpl::DeleteStream(const std::string& group, const std::string& stream) {

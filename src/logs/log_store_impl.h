@@ -120,6 +120,9 @@ class LogStoreImpl : public LogStore {
   GroupState* FindGroup(const std::string& name);
   Result<GroupState*> GroupOrNotFound(const std::string& name);
   Status SaveCatalogCopy(Catalog next);  // saves, then installs it as catalog_
+  // mu_ held: records a new stream of g in the catalog (durably) and in memory; its id.
+  Result<uint32_t> CreateStreamLocked(GroupState* g, const std::string& group,
+                                      const std::string& stream);
   Status LoadGroup(const std::string& name, const CatalogGroup& meta);
   void IndexRecord(GroupState* g, uint32_t segno, const RecordView& r);
   Status StartSegment(GroupState* g, int64_t now);

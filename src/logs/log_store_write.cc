@@ -29,16 +29,9 @@ Status LogStoreImpl::Append(const std::string& group, const std::string& stream,
   } else if (!create_stream) {
     return NotFound(kStreamNotFound);
   } else {
-    Catalog next = catalog_;
-    CatalogGroup& m = next.groups[group];
-    CatalogStream cs{m.next_stream_id++, clock_.NowMs()};
-    m.streams[stream] = cs;
-    BERTH_RETURN_IF_ERROR(SaveCatalogCopy(std::move(next)));
-    StreamState& s = g->streams[cs.id];
-    s.name = stream;
-    s.id = cs.id;
-    s.creation_time = cs.creation_time;
-    stream_id = cs.id;
+    auto id = CreateStreamLocked(g, group, stream);
+    if (!id.ok()) return id.status();
+    stream_id = *id;
   }
   uint64_t batch_bytes = 0;
   for (const InputEvent& e : events) {
