@@ -125,72 +125,48 @@ void ControlPlane::PurgeStoppedTasks() {
   purge_timer_ = executor_.RunAfter(60 * 1000, [this] { PurgeStoppedTasks(); });
 }
 
-Status ControlPlane::TagResource(const std::string& arn, const model::Tags& tags) {
-  if (auto* c = MutableCluster(arn); c && arn.find(":cluster/") != std::string::npos) {
-    model::MergeTags(&c->tags, tags);
-    return store_.PutCluster(*c);
-  }
-  if (arn.find(":task-definition/") != std::string::npos) {
-    if (auto* td = MutableTaskDefinition(arn)) {
-      model::MergeTags(&td->tags, tags);
-      return store_.PutTaskDefinition(*td);
-    }
-    return NotFound("The specified task definition does not exist.", Resource::kTaskDefinition);
-  }
-  if (arn.find(":task/") != std::string::npos) {
-    if (auto* e = MutableTask(arn)) {
-      model::MergeTags(&e->task.tags, tags);
-      Persist(e->task);
-      return Status::Ok();
-    }
-    return InvalidArgument("The specified task does not exist.");
-  }
-  if (arn.find(":cluster/") != std::string::npos) {
-    return NotFound("Cluster not found.", Resource::kCluster);
-  }
-  return InvalidArgument("The ARN provided is invalid.");
-}
-
-Status ControlPlane::UntagResource(const std::string& arn, const std::vector<std::string>& keys) {
+Result<ControlPlane::TagTarget> ControlPlane::ResolveTagTarget(const std::string& arn) {
   if (arn.find(":cluster/") != std::string::npos) {
     auto* c = MutableCluster(arn);
     if (!c) return NotFound("Cluster not found.", Resource::kCluster);
-    model::RemoveTags(&c->tags, keys);
-    return store_.PutCluster(*c);
+    return TagTarget{&c->tags, [this, c] { return store_.PutCluster(*c); }};
   }
   if (arn.find(":task-definition/") != std::string::npos) {
     auto* td = MutableTaskDefinition(arn);
-    if (!td) return NotFound("The specified task definition does not exist.", Resource::kTaskDefinition);
-    model::RemoveTags(&td->tags, keys);
-    return store_.PutTaskDefinition(*td);
+    if (!td) {
+      return NotFound("The specified task definition does not exist.", Resource::kTaskDefinition);
+    }
+    return TagTarget{&td->tags, [this, td] { return store_.PutTaskDefinition(*td); }};
   }
   if (arn.find(":task/") != std::string::npos) {
     auto* e = MutableTask(arn);
     if (!e) return InvalidArgument("The specified task does not exist.");
-    model::RemoveTags(&e->task.tags, keys);
-    Persist(e->task);
-    return Status::Ok();
+    return TagTarget{&e->task.tags, [this, e] {
+                       Persist(e->task);
+                       return Status::Ok();
+                     }};
   }
   return InvalidArgument("The ARN provided is invalid.");
 }
 
+Status ControlPlane::TagResource(const std::string& arn, const model::Tags& tags) {
+  auto target = ResolveTagTarget(arn);
+  if (!target.ok()) return target.status();
+  model::MergeTags(target->tags, tags);
+  return target->persist();
+}
+
+Status ControlPlane::UntagResource(const std::string& arn, const std::vector<std::string>& keys) {
+  auto target = ResolveTagTarget(arn);
+  if (!target.ok()) return target.status();
+  model::RemoveTags(target->tags, keys);
+  return target->persist();
+}
+
 Result<model::Tags> ControlPlane::ListTagsForResource(const std::string& arn) const {
-  if (arn.find(":cluster/") != std::string::npos) {
-    auto c = FindCluster(arn);
-    if (!c.ok()) return c.status();
-    return (*c)->tags;
-  }
-  if (arn.find(":task-definition/") != std::string::npos) {
-    auto td = const_cast<ControlPlane*>(this)->MutableTaskDefinition(arn);
-    if (!td) return NotFound("The specified task definition does not exist.", Resource::kTaskDefinition);
-    return td->tags;
-  }
-  if (arn.find(":task/") != std::string::npos) {
-    auto* e = const_cast<ControlPlane*>(this)->MutableTask(arn);
-    if (!e) return InvalidArgument("The specified task does not exist.");
-    return e->task.tags;
-  }
-  return InvalidArgument("The ARN provided is invalid.");
+  auto target = const_cast<ControlPlane*>(this)->ResolveTagTarget(arn);
+  if (!target.ok()) return target.status();
+  return *target->tags;
 }
 
 void ControlPlane::StopAllTasks(const std::string& reason, std::function<void()> done) {

@@ -140,6 +140,13 @@ class ControlPlane {
     std::vector<std::string> task_ids;
   };
 
+  // The tags of the cluster, task definition or task an ARN names, and how to store them.
+  struct TagTarget {
+    model::Tags* tags;
+    std::function<Status()> persist;
+  };
+  Result<TagTarget> ResolveTagTarget(const std::string& arn);
+
   std::string Arn(const std::string& region, const std::string& resource) const;
   // False for an ARN of another account or partition (it can never name our resources).
   bool OwnArn(const std::string& name_or_arn) const;
