@@ -1,21 +1,12 @@
 #include "api/router.h"
 
-#include "common/ids.h"
 
 namespace berth::api {
 
 namespace {
 
 HttpResponse JsonError(int status, const std::string& type, const std::string& message) {
-  HttpResponse r;
-  r.status = status;
-  r.headers = {{"Content-Type", "application/x-amz-json-1.1"},
-               {"x-amzn-RequestId", NewUuid()},
-               {"x-amzn-ErrorType", type}};
-  // The message may quote request bytes that are not UTF-8; dump() must not throw on them.
-  r.body = nlohmann::json{{"__type", type}, {"message", message}}.dump(
-      -1, ' ', false, nlohmann::json::error_handler_t::replace);
-  return r;
+  return ToHttpResponse(ErrorReply({status, type, message}));
 }
 
 HttpResponse AuthError(const auth::AuthResult& a) {

@@ -1,5 +1,7 @@
 #include "api/http/http_server.h"
 
+#include "api/http/json_reply.h"
+
 #include <cstdio>
 
 #include <boost/asio/ip/tcp.hpp>
@@ -15,11 +17,9 @@ using tcp = asio::ip::tcp;
 
 namespace {
 
+// An AWS-shaped error after which the connection is closed (the request could not be read).
 HttpResponse ErrorResponse(int status, const std::string& type, const std::string& message) {
-  HttpResponse r;
-  r.status = status;
-  r.headers = {{"Content-Type", "application/x-amz-json-1.1"}};
-  r.body = "{\"__type\":\"" + type + "\",\"message\":\"" + message + "\"}";
+  HttpResponse r = ToHttpResponse(ErrorReply({status, type, message}));
   r.close = true;
   return r;
 }
