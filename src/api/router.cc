@@ -1,6 +1,5 @@
 #include "api/router.h"
 
-
 namespace berth::api {
 
 namespace {

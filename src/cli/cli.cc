@@ -12,18 +12,13 @@
 #include "cli/client.h"
 #include "cli/logs_command.h"
 #include "common/clock.h"
+#include "common/local_config.h"
 
 namespace berth::cli {
 
 using nlohmann::json;
 
 namespace {
-
-std::string DefaultDataDir() {
-  if (const char* d = getenv("BERTH_DATA_DIR"); d && *d) return d;
-  const char* home = getenv("HOME");
-  return std::string(home && *home ? home : "/root") + "/.local/share/berth";
-}
 
 int Fail(const Status& s) {
   fprintf(stderr, "berth: %s\n", s.message().c_str());

@@ -9,6 +9,7 @@
 
 #include "api/auth/sigv4.h"
 #include "common/clock.h"
+#include "common/local_config.h"
 
 namespace berth::cli {
 
@@ -23,35 +24,14 @@ std::string Env(const char* name) {
   return v ? v : "";
 }
 
-// The [profile] section of an AWS shared-credentials file.
+// Keys of `profile` in an AWS shared-credentials file, into ep.
 bool ReadProfile(const std::string& path, const std::string& profile, Endpoint* ep) {
-  FILE* f = fopen(path.c_str(), "r");
-  if (!f) return false;
-  char buf[1024];
-  std::string section;
-  bool found = false;
-  auto trim = [](std::string s) {
-    size_t a = s.find_first_not_of(" \t\r\n");
-    size_t b = s.find_last_not_of(" \t\r\n");
-    return a == std::string::npos ? std::string() : s.substr(a, b - a + 1);
-  };
-  while (fgets(buf, sizeof buf, f)) {
-    std::string line = trim(buf);
-    if (line.empty() || line[0] == '#') continue;
-    if (line.front() == '[' && line.back() == ']') {
-      section = trim(line.substr(1, line.size() - 2));
-      continue;
-    }
-    if (section != profile) continue;
-    size_t eq = line.find('=');
-    if (eq == std::string::npos) continue;
-    std::string k = trim(line.substr(0, eq)), v = trim(line.substr(eq + 1));
-    if (k == "aws_access_key_id") ep->access_key_id = v, found = true;
-    if (k == "aws_secret_access_key") ep->secret_access_key = v;
-    if (k == "region") ep->region = v;
-  }
-  fclose(f);
-  return found && !ep->secret_access_key.empty();
+  auto keys = ReadSharedCredentials(path, profile);
+  if (!keys.ok()) return false;
+  ep->access_key_id = keys->access_key_id;
+  ep->secret_access_key = keys->secret_access_key;
+  ep->region = keys->region;
+  return true;
 }
 
 bool ParseUrl(const std::string& url, Endpoint* ep) {
@@ -73,15 +53,9 @@ Result<Endpoint> ResolveEndpoint(const std::string& data_dir) {
   std::string url = Env("AWS_ENDPOINT_URL_ECS");
   if (url.empty()) url = Env("AWS_ENDPOINT_URL");
   if (url.empty()) {
-    FILE* f = fopen((data_dir + "/endpoint").c_str(), "r");
-    if (!f) {
-      return Unavailable("the berth daemon is not running (no " + data_dir +
-                         "/endpoint). Start it with `berth serve`, or set AWS_ENDPOINT_URL.");
-    }
-    char buf[512] = {0};
-    if (fgets(buf, sizeof buf, f)) url = buf;
-    fclose(f);
-    while (!url.empty() && (url.back() == '\n' || url.back() == '\r')) url.pop_back();
+    auto from_file = ReadEndpointFile(data_dir);
+    if (!from_file.ok()) return from_file.status();
+    url = *from_file;
   }
   if (!ParseUrl(url, &ep)) {
     return InvalidArgument("endpoint URL '" + url + "' is not http://HOST:PORT");

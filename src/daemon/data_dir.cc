@@ -9,19 +9,12 @@
 #include <cstring>
 #include <filesystem>
 #include <fstream>
-#include <sstream>
 
 #include "common/ids.h"
 
 namespace berth::daemon {
 
 namespace fs = std::filesystem;
-
-std::string DefaultDataDir() {
-  if (const char* d = getenv("BERTH_DATA_DIR"); d && *d) return d;
-  const char* home = getenv("HOME");
-  return std::string(home && *home ? home : "/root") + "/.local/share/berth";
-}
 
 Status EnsureDataDir(const std::string& dir) {
   std::error_code ec;
@@ -52,42 +45,10 @@ Status LockDataDir(const std::string& dir) {
   return Status::Ok();
 }
 
-Result<Credentials> ReadCredentials(const std::string& path, const std::string& profile) {
-  std::ifstream in(path);
-  if (!in) return NotFound("no credentials file at " + path);
-  Credentials c;
-  std::string line, section;
-  while (std::getline(in, line)) {
-    auto trim = [](std::string s) {
-      size_t a = s.find_first_not_of(" \t\r");
-      size_t b = s.find_last_not_of(" \t\r");
-      return a == std::string::npos ? std::string() : s.substr(a, b - a + 1);
-    };
-    line = trim(line);
-    if (line.empty() || line[0] == '#' || line[0] == ';') continue;
-    if (line.front() == '[' && line.back() == ']') {
-      section = trim(line.substr(1, line.size() - 2));
-      if (section.rfind("profile ", 0) == 0) section = trim(section.substr(8));
-      continue;
-    }
-    if (section != profile) continue;
-    size_t eq = line.find('=');
-    if (eq == std::string::npos) continue;
-    std::string key = trim(line.substr(0, eq)), value = trim(line.substr(eq + 1));
-    if (key == "aws_access_key_id") c.access_key_id = value;
-    if (key == "aws_secret_access_key") c.secret_access_key = value;
-    if (key == "region") c.region = value;
-  }
-  if (c.access_key_id.empty() || c.secret_access_key.empty()) {
-    return NotFound("no profile '" + profile + "' with keys in " + path);
-  }
-  return c;
-}
-
 Result<Credentials> LoadOrCreateCredentials(const std::string& dir) {
   std::string path = dir + "/credentials";
   Credentials c;
-  auto existing = ReadCredentials(path, "berth");
+  auto existing = ReadSharedCredentials(path, "berth");
   if (existing.ok()) {
     c = *existing;
   } else {
@@ -131,13 +92,5 @@ Status WriteEndpoint(const std::string& dir, const std::string& url) {
 
 void RemoveEndpoint(const std::string& dir) { unlink((dir + "/endpoint").c_str()); }
 
-Result<std::string> ReadEndpoint(const std::string& dir) {
-  std::ifstream in(dir + "/endpoint");
-  std::string url;
-  if (!in || !std::getline(in, url) || url.empty()) {
-    return Unavailable("the berth daemon is not running (no " + dir + "/endpoint)");
-  }
-  return url;
-}
 
 }  // namespace berth::daemon

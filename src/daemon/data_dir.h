@@ -1,23 +1,17 @@
 // The daemon's data directory: its lock (one daemon per directory), its credentials file
 // (AWS shared-credentials format, profile "berth", mode 0600) and the runtime file that tells
-// clients where the running daemon listens. Used by `berth serve` and by the CLI (read-only).
+// clients where the running daemon listens (common/local_config.h reads them back).
 // Threads: any; no shared state.
 #pragma once
 
 #include <string>
 
+#include "common/local_config.h"
 #include "common/status.h"
 
 namespace berth::daemon {
 
-struct Credentials {
-  std::string access_key_id;
-  std::string secret_access_key;
-  std::string region = "us-east-1";
-};
-
-// $BERTH_DATA_DIR, else ~/.local/share/berth.
-std::string DefaultDataDir();
+using Credentials = ProfileKeys;
 
 // Creates the directory (mode 0700) if missing.
 Status EnsureDataDir(const std::string& dir);
@@ -29,12 +23,9 @@ Status LockDataDir(const std::string& dir);
 // Reads DIR/credentials, creating it with fresh random keys on first use (mode 0600).
 // BERTH_ACCESS_KEY_ID / BERTH_SECRET_ACCESS_KEY override the file when both are set.
 Result<Credentials> LoadOrCreateCredentials(const std::string& dir);
-// Reads without creating (the CLI).
-Result<Credentials> ReadCredentials(const std::string& path, const std::string& profile);
 
 // DIR/endpoint holds the URL of the running daemon; removed on clean exit.
 Status WriteEndpoint(const std::string& dir, const std::string& url);
 void RemoveEndpoint(const std::string& dir);
-Result<std::string> ReadEndpoint(const std::string& dir);
 
 }  // namespace berth::daemon

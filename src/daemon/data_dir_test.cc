@@ -32,7 +32,7 @@ TEST(DataDir, CredentialsCreatedOnceWithMode0600) {
   auto b = LoadOrCreateCredentials(dir);
   ASSERT_TRUE(b.ok());
   EXPECT_EQ(a->access_key_id, b->access_key_id);
-  auto c = ReadCredentials(dir + "/credentials", "berth");
+  auto c = ReadSharedCredentials(dir + "/credentials", "berth");
   ASSERT_TRUE(c.ok());
   EXPECT_EQ(c->secret_access_key, a->secret_access_key);
   setenv("BERTH_ACCESS_KEY_ID", "AKIDOVERRIDE", 1);
