@@ -25,11 +25,6 @@ struct Endpoint {
 // Resolves endpoint and credentials from the environment, else from data_dir.
 Result<Endpoint> ResolveEndpoint(const std::string& data_dir);
 
-struct ApiError {
-  std::string type;
-  std::string message;
-};
-
 class Client {
  public:
   explicit Client(Endpoint ep) : ep_(std::move(ep)) {}

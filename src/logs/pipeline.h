@@ -56,8 +56,6 @@ class Pipeline {
   // with create_group, else this fails with the driver's error (the task stops at start).
   Result<std::shared_ptr<ContainerLog>> Open(const ContainerLogConfig& config);
 
-  LogStore& store() { return store_; }
-
  private:
   friend class ContainerLog;
   void TickerLoop();

@@ -30,11 +30,6 @@ const json* Input::Get(const char* key) const {
   return &*it;
 }
 
-bool Input::Has(const char* key) const {
-  const json* v = Get(key);
-  return v && !(v->is_array() && v->empty());
-}
-
 void Input::TypeError(const char* key, const char* expected) {
   Fail({400, "SerializationException",
         std::string("Invalid type for member '") + key + "': expected " + expected + "."});

@@ -30,7 +30,6 @@ class Input {
     if (!error_) error_ = std::move(e);
   }
 
-  bool Has(const char* key) const;
   std::optional<std::string> String(const char* key);
   std::string StringOr(const char* key, const std::string& fallback) { return String(key).value_or(fallback); }
   std::optional<long long> Integer(const char* key);

@@ -92,7 +92,7 @@ bool PageBounds(Input& in, size_t total, size_t* begin, size_t* end, std::string
 
 }  // namespace
 
-std::string LogsApi::GroupName(Input& in, bool required_one) {
+std::string LogsApi::GroupName(Input& in) {
   auto name = in.String("logGroupName");
   auto id = in.String("logGroupIdentifier");
   if (!in.ok()) return "";
@@ -101,12 +101,12 @@ std::string LogsApi::GroupName(Input& in, bool required_one) {
              "LogGroup name and LogGroup identifier are mutually exclusive parameters."});
     return "";
   }
-  if (!name && !id && required_one) {
+  if (!name && !id) {
     in.Fail({400, "InvalidParameterException",
              "Either the LogGroup name or the LogGroup identifier must be specified."});
     return "";
   }
-  return name ? *name : id ? GroupFromIdentifier(*id) : "";
+  return name ? *name : GroupFromIdentifier(*id);
 }
 
 HttpResponse LogsApi::Handle(const std::string& op, const std::string& body,

@@ -44,7 +44,7 @@ class LogsApi {
   Reply FilterLogEvents(Input& in);
 
   // logGroupName, or logGroupIdentifier (a name or an ARN); InvalidParameter if neither.
-  std::string GroupName(Input& in, bool required_one = true);
+  std::string GroupName(Input& in);
 
   logs::LogStore& store_;
   const Clock& clock_;
