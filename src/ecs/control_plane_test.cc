@@ -94,6 +94,19 @@ TEST_F(ControlPlaneTest, RunTaskReportsCapacityFailures) {
   EXPECT_EQ(r->failures[0].reason, "RESOURCE:MEMORY");
 }
 
+TEST_F(ControlPlaneTest, RunTaskReportsCpuFailures) {
+  Register(R"({"family":"cpu","containerDefinitions":[
+    {"name":"app","image":"php","memory":16,"cpu":1500,"command":["serve"]}]})");
+  RunTaskRequest req;
+  req.task_definition = "cpu";
+  req.count = 2;  // 2 × 1500 units on a 2048-unit host
+  auto r = cp_->RunTask(ctx_, req);
+  ASSERT_TRUE(r.ok());
+  EXPECT_EQ(r->tasks.size(), 1u);
+  ASSERT_EQ(r->failures.size(), 1u);
+  EXPECT_EQ(r->failures[0].reason, "RESOURCE:CPU");
+}
+
 TEST_F(ControlPlaneTest, ClientTokenIsIdempotent) {
   Register();
   auto a = Run("web", "tok");
