@@ -9,11 +9,13 @@ allowed() {
     model) echo "common model" ;;
     state) echo "common model state" ;;
     driver) echo "common driver" ;;
+    network) echo "common network" ;;
+    lb) echo "common lb" ;;
     logs) echo "common logs" ;;
     runner) echo "common model driver logs runner" ;;
-    ecs) echo "common model driver logs runner state ecs" ;;
-    api) echo "common model driver logs runner state ecs api" ;;
-    daemon) echo "common model driver logs runner state ecs api daemon" ;;
+    ecs) echo "common model driver network lb logs runner state ecs" ;;
+    api) echo "common model driver network lb logs runner state ecs api" ;;
+    daemon) echo "common model driver network lb logs runner state ecs api daemon" ;;
     cli) echo "common api cli" ;;
     *) echo "" ;;
   esac
