@@ -11,6 +11,7 @@
 
 #include "cli/client.h"
 #include "cli/logs_command.h"
+#include "cli/service_commands.h"
 #include "common/clock.h"
 #include "common/local_config.h"
 
@@ -227,6 +228,23 @@ int Run(int argc, char** argv) {
   logs->add_option("--filter", logs_options.filter, "CloudWatch Logs filter pattern");
   logs->add_option("--cluster", logs_options.cluster, "Cluster (default: default)");
 
+  auto* services = app.add_subcommand("services", "List services: counts and rollout state");
+  services->add_option("--cluster", cluster, "Cluster (default: default)");
+
+  DeployOptions deploy_options;
+  auto* deploy = app.add_subcommand(
+      "deploy", "Deploy a service as the aws-actions render + deploy actions do: berth deploy "
+                "--service S (--task-definition FILE | --image CONTAINER=IMAGE ...) [--wait]. "
+                "Exit codes with --wait: 0 stable, 1 failed (circuit breaker), 3 timed out");
+  deploy->add_option("--service", deploy_options.service, "Service name or ARN")->required();
+  deploy->add_option("--cluster", deploy_options.cluster, "Cluster (default: default)");
+  deploy->add_option("--task-definition", deploy_options.task_definition_file,
+                     "Task definition JSON file (default: the service's current revision)");
+  deploy->add_option("--image", deploy_options.images,
+                     "CONTAINER=IMAGE: replace that container's image (repeatable)");
+  deploy->add_flag("--wait", deploy_options.wait, "Show progress until stable, failed or timed out");
+  deploy->add_option("--timeout", deploy_options.timeout, "With --wait: give up after this (default 10m)");
+
   CLI11_PARSE(app, argc, argv);
   if (env->parsed()) return Env(data_dir);
   if (!override_container.empty() && args.empty()) {
@@ -242,6 +260,8 @@ int Run(int argc, char** argv) {
   if (stop->parsed()) return StopTask(client, cluster, task, reason);
   if (describe->parsed()) return DescribeTask(client, cluster, task);
   if (logs->parsed()) return LogsCommand(client, logs_options);
+  if (services->parsed()) return ServicesCommand(client, cluster);
+  if (deploy->parsed()) return DeployCommand(client, deploy_options);
   return 2;
 }
 

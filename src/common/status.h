@@ -35,6 +35,7 @@ enum class Resource {
   kTask,
   kTaskDefinition,
   kContainerInstance,
+  kInactiveService,  // an operation that needs an ACTIVE service met a DRAINING/INACTIVE one
 };
 
 class [[nodiscard]] Status {

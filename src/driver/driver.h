@@ -35,6 +35,9 @@ struct ProcessSpec {
   std::vector<Ulimit> ulimits;
   long long memory_limit_bytes = 0;  // 0 = none; enforced with a cgroup when one is usable
   int cpu_shares = 0;                // 0 = default
+  // Join this network namespace before exec; -1 = the daemon's. Owned by the caller (e.g.
+  // network::TaskNetwork::netns_fd), only read during Start.
+  int netns_fd = -1;
 };
 
 struct ExitStatus {

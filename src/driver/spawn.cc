@@ -3,6 +3,7 @@
 #include <fcntl.h>
 #include <grp.h>
 #include <pwd.h>
+#include <sched.h>
 #include <signal.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -244,6 +245,15 @@ Result<SpawnPlan> PrepareSpawn(const ProcessSpec& spec, const std::string& defau
       begin = end + 1;
     }
   }
+  if (spec.netns_fd >= 0) {
+    // Checked here so that a stale fd is a clear error rather than a setns() of whatever file
+    // now has that number; the child's setns() still refuses anything but a network namespace.
+    if (fcntl(spec.netns_fd, F_GETFD) < 0) {
+      return CannotStart("joining the task's network namespace: fd " +
+                         std::to_string(spec.netns_fd) + " is not open");
+    }
+    plan.netns_fd = spec.netns_fd;
+  }
   plan.env.reserve(spec.env.size());
   for (const auto& [name, value] : spec.env) plan.env.push_back(name + "=" + value);
 
@@ -289,6 +299,11 @@ void RunChild(const SpawnPlan& plan, char* const* argv, char* const* envp, const
     // "0" moves the writing process. Best effort: without it the process group still holds.
     ssize_t ignored = write(fds.cgroup_procs_fd, "0", 1);
     (void)ignored;
+  }
+  // Before stdio (whose dup2 could land on the fd's number) and before dropping privileges
+  // (setns needs CAP_SYS_ADMIN). Like every fd above stdio, it is closed at exec (below).
+  if (plan.netns_fd >= 0 && setns(plan.netns_fd, CLONE_NEWNET) != 0) {
+    Fail(fds.status_fd, ChildError::kSetns, errno);
   }
   if (dup2(fds.stdin_fd, 0) < 0 || dup2(fds.stdout_fd, 1) < 0 || dup2(fds.stderr_fd, 2) < 0) {
     Fail(fds.status_fd, ChildError::kStdio, errno);
@@ -367,6 +382,9 @@ std::string DescribeChildError(const ChildError& error, const SpawnPlan& plan) {
       break;
     case ChildError::kSetpgid:
       detail = "setpgid: " + text;
+      break;
+    case ChildError::kSetns:
+      detail = "joining the task's network namespace: setns: " + text;
       break;
     default:
       detail = "setting up stdio: " + text;

@@ -6,9 +6,10 @@
 //                 working directory. The result is a SpawnPlan.
 //   RunChild      (child, after fork) uses only async-signal-safe system calls: default
 //                 signal dispositions and an empty mask, its own process group, the cgroup,
-//                 stdio, no other fds, rlimits, groups/gid/uid, chdir, then execve. A failure
-//                 is written to the status pipe as a ChildError and the child _exit()s; the
-//                 pipe is CLOEXEC, so a successful exec shows as EOF.
+//                 the task's network namespace (setns), stdio, no other fds, rlimits,
+//                 groups/gid/uid, chdir, then execve. A failure is written to the status pipe
+//                 as a ChildError and the child _exit()s; the pipe is CLOEXEC, so a successful
+//                 exec shows as EOF.
 //   DescribeChildError (parent) turns a ChildError into a Docker-like `reason`.
 //
 // Threads: PrepareSpawn and DescribeChildError run on the caller's thread; RunChild only in the
@@ -52,6 +53,7 @@ struct SpawnPlan {
   std::vector<Limit> rlimits;
   std::vector<std::string> rlimit_names;  // parallel to rlimits, for messages
   int max_fd = 1024;  // highest fd to mark CLOEXEC when close_range() is missing
+  int netns_fd = -1;  // network namespace to join (setns), -1 = stay in the daemon's
 };
 
 // Validates spec and resolves everything RunChild needs. default_working_dir is used (and
@@ -70,6 +72,7 @@ struct ChildError {
     kSetuid,
     kChdir,
     kExec,
+    kSetns,
   };
   int32_t step = 0;
   int32_t err = 0;    // errno

@@ -56,6 +56,9 @@ model::ClusterCounts ControlPlane::Counts(const model::Cluster& c) const {
       ++counts.pending_tasks;
     }
   }
+  for (const auto& s : services_) {
+    if (s->cluster_arn == c.arn && s->status == model::ServiceStatus::kActive) ++counts.active_services;
+  }
   return counts;
 }
 
@@ -91,6 +94,12 @@ Result<model::Cluster> ControlPlane::CreateCluster(const RequestContext& ctx,
 Result<model::Cluster> ControlPlane::DeleteCluster(const std::string& name_or_arn) {
   auto* c = MutableCluster(name_or_arn);
   if (c == nullptr) return NotFound("Cluster not found.", Resource::kCluster);
+  for (const auto& s : services_) {
+    if (s->cluster_arn == c->arn && s->status != model::ServiceStatus::kInactive) {
+      return FailedPrecondition("The Cluster cannot be deleted while Services are active.",
+                                Resource::kService);
+    }
+  }
   for (const auto& [id, e] : tasks_) {
     if (e->task.cluster_arn == c->arn && !e->task.stopped()) {
       return FailedPrecondition("The Cluster cannot be deleted while Tasks are active.",

@@ -30,7 +30,10 @@ ControlPlane::ControlPlane(Executor& executor, driver::Driver& driver, state::St
   if (options_.host_memory_mib == 0) options_.host_memory_mib = DetectMemoryMiB();
 }
 
-ControlPlane::~ControlPlane() { executor_.Cancel(purge_timer_); }
+ControlPlane::~ControlPlane() {
+  executor_.Cancel(purge_timer_);
+  executor_.Cancel(service_timer_);
+}
 
 std::string ControlPlane::Arn(const std::string& region, const std::string& resource) const {
   return "arn:aws:ecs:" + region + ":" + options_.account_id + ":" + resource;
@@ -92,6 +95,16 @@ Status ControlPlane::Load() {
     task_order_.push_back(entry->task.id);
     tasks_[entry->task.id] = std::move(entry);
   }
+  auto services = store_.LoadServices();
+  if (!services.ok()) return services.status();
+  for (auto& s : *services) {
+    s.change_seq = ++change_counter_;
+    services_.push_back(std::make_unique<model::Service>(std::move(s)));
+    // Its tasks ended with the previous daemon: the scheduler starts new ones.
+    if (services_.back()->status != model::ServiceStatus::kInactive) {
+      ScheduleReconcile(services_.back()->arn);
+    }
+  }
   if (!FindCluster("default").ok()) {
     auto c = CreateCluster(RequestContext{options_.default_region}, "default", {}, nullptr);
     if (!c.ok()) return c.status();
@@ -137,6 +150,17 @@ Result<ControlPlane::TagTarget> ControlPlane::ResolveTagTarget(const std::string
       return NotFound("The specified task definition does not exist.", Resource::kTaskDefinition);
     }
     return TagTarget{&td->tags, [this, td] { return store_.PutTaskDefinition(*td); }};
+  }
+  if (arn.find(":service/") != std::string::npos) {
+    model::Service* s = nullptr;
+    for (auto& c : clusters_) {
+      if (!s) s = MutableService(c.arn, arn);
+    }
+    if (!s) return NotFound("Service not found.", Resource::kService);
+    return TagTarget{&s->tags, [this, s] {
+                       PersistService(*s);
+                       return Status::Ok();
+                     }};
   }
   if (arn.find(":task/") != std::string::npos) {
     auto* e = MutableTask(arn);
@@ -201,6 +225,8 @@ Status ControlPlane::Reset() {
   tasks_.clear();
   task_order_.clear();
   client_tokens_.clear();
+  services_.clear();
+  service_runtime_.clear();
   definitions_.clear();
   max_revision_.clear();
   clusters_.clear();

@@ -17,6 +17,8 @@
 
 #include "common/clock.h"
 #include "driver/driver.h"
+#include "ecs/load_balancing.h"
+#include "model/service.h"
 #include "model/task.h"
 #include "model/task_definition.h"
 #include "model/task_json.h"
@@ -37,6 +39,13 @@ struct Options {
   int host_memory_mib = 0;  // 0 = MemTotal
   int64_t stopped_task_retention_ms = 3600 * 1000;  // ECS keeps stopped tasks ≥ 1 h
   runner::RunnerOptions runner;
+  // A service task without a container health check or load balancer counts as healthy this
+  // long after it is RUNNING (ECS: 40 s).
+  int64_t service_task_warmup_ms = 40 * 1000;
+  // How often every service is reconciled even when nothing changed (time-based rules).
+  int64_t service_tick_ms = 1000;
+  // The load balancer service tasks register in; null = services with loadBalancers refused.
+  LoadBalancing* load_balancing = nullptr;
 };
 
 struct Failure {
@@ -56,6 +65,8 @@ struct RunTaskRequest {
   model::Tags tags;
   std::string client_token;
   std::string fingerprint;  // canonical request, to detect a reused clientToken
+  // The service scheduler keeps running a revision deregistered after the service started.
+  bool allow_inactive_definition = false;
 };
 
 struct RunTaskResult {
@@ -76,6 +87,46 @@ struct ListTaskDefinitionsFilter {
   std::string family;  // exact match, despite the wire name familyPrefix
   model::TaskDefinitionStatus status = model::TaskDefinitionStatus::kActive;
   bool descending = false;
+};
+
+struct CreateServiceRequest {
+  std::string cluster;
+  std::string name;
+  std::string task_definition;
+  std::optional<int> desired_count;
+  std::string launch_type;                      // EC2 when empty
+  std::string scheduling_strategy = "REPLICA";  // or DAEMON
+  model::DeploymentConfiguration deployment_configuration;
+  std::string deployment_controller = "ECS";
+  nlohmann::json network_configuration;  // null when absent
+  std::vector<model::ServiceLoadBalancer> load_balancers;
+  std::optional<int> health_check_grace_period_s;
+  model::Tags tags;
+  std::string propagate_tags = "NONE";
+  bool enable_ecs_managed_tags = false;
+  bool enable_execute_command = false;
+  nlohmann::json placement_constraints = nlohmann::json::array();
+  nlohmann::json placement_strategy = nlohmann::json::array();
+  std::string role_arn;
+  std::string platform_version;
+  std::string fingerprint;  // canonical request, to tell a retry from a conflicting create
+};
+
+struct UpdateServiceRequest {
+  std::string cluster;
+  std::string service;
+  std::optional<int> desired_count;
+  std::string task_definition;  // empty = unchanged
+  bool force_new_deployment = false;
+  std::optional<int> maximum_percent;
+  std::optional<int> minimum_healthy_percent;
+  std::optional<bool> circuit_breaker_enable;
+  std::optional<bool> circuit_breaker_rollback;
+  nlohmann::json network_configuration;  // null = unchanged
+  std::optional<std::vector<model::ServiceLoadBalancer>> load_balancers;
+  std::optional<int> health_check_grace_period_s;
+  std::optional<bool> enable_execute_command;
+  std::optional<std::string> propagate_tags;
 };
 
 class ControlPlane {
@@ -119,7 +170,22 @@ class ControlPlane {
   Result<std::vector<const model::Task*>> ListTasks(const ListTasksFilter& f) const;
   std::vector<const model::Task*> AllTasks() const;
 
-  // Tags on cluster, task-definition and task ARNs.
+  // Services (services.cc) and their scheduler (service_scheduler.cc).
+  Result<model::Service> CreateService(const RequestContext& ctx, const CreateServiceRequest& req);
+  Result<model::Service> UpdateService(const UpdateServiceRequest& req);
+  Result<model::Service> DeleteService(const std::string& cluster, const std::string& service,
+                                       bool force);
+  // nullptr when the cluster has no service of that name or ARN (any status).
+  const model::Service* FindService(const model::Cluster& cluster,
+                                    const std::string& name_or_arn) const;
+  // ACTIVE services of the cluster, creation order.
+  std::vector<const model::Service*> ListServices(const model::Cluster& cluster,
+                                                  const std::string& launch_type,
+                                                  const std::string& scheduling_strategy) const;
+  // The short ARN DescribeServices reports for a MISSING service.
+  std::string MissingServiceArn(const RequestContext& ctx, const std::string& name_or_arn) const;
+
+  // Tags on cluster, service, task-definition and task ARNs.
   Status TagResource(const std::string& arn, const model::Tags& tags);
   Status UntagResource(const std::string& arn, const std::vector<std::string>& keys);
   Result<model::Tags> ListTagsForResource(const std::string& arn) const;
@@ -134,6 +200,24 @@ class ControlPlane {
   struct TaskEntry {
     model::Task task;
     std::unique_ptr<runner::TaskRunner> runner;
+  };
+  // What the scheduler remembers of one of its tasks (not stored: tasks die with the daemon).
+  enum class StopKind { kNone, kScale, kUnhealthy };
+  struct ServiceTask {
+    std::string deployment_id;
+    bool ever_healthy = false;
+    bool registered = false;  // in the service's target groups
+    StopKind stop_kind = StopKind::kNone;
+  };
+  struct ServiceRuntime {
+    std::map<std::string, ServiceTask> tasks;  // by task id, until accounted after STOPPED
+    int consecutive_failures = 0;
+    TimeMs next_start_allowed = 0;
+    bool throttle_event_posted = false;
+    bool steady = false;
+    TimeMs last_steady_event = 0;
+    TimeMs last_stuck_event = 0;
+    bool reconcile_posted = false;
   };
   struct TokenUse {
     std::string fingerprint;
@@ -157,6 +241,24 @@ class ControlPlane {
   // Writes the task through to the store and bumps its change_seq.
   void Persist(model::Task& t);
   void PurgeStoppedTasks();
+  model::Service* MutableService(const std::string& cluster_arn, const std::string& name_or_arn);
+  void PersistService(model::Service& s);
+  void AddServiceEvent(model::Service& s, const std::string& message);
+  model::Deployment NewDeployment(const model::Service& s, const std::string& task_definition_arn,
+                                  const std::string& reason_prefix);
+  void StartDeployment(model::Service& s, model::Deployment d);
+  void ScheduleReconcile(const std::string& service_arn);
+  void ServiceTick();
+  void ReconcileService(model::Service& s);
+  bool ServiceTaskHealthy(const model::Service& s, const model::Task& t) const;
+  void StartServiceTasks(model::Service& s, int count);
+  void StopServiceTask(model::Service& s, TaskEntry& e, StopKind kind, const std::string& reason);
+  void RegisterServiceTask(model::Service& s, TaskEntry& e);
+  void AccountStoppedServiceTasks(model::Service& s, ServiceRuntime& rt);
+  void ReplaceUnhealthyServiceTasks(model::Service& s, ServiceRuntime& rt);
+  void CheckCircuitBreaker(model::Service& s, ServiceRuntime& rt);
+  std::vector<TaskEntry*> ServiceTasks(const model::Service& s);
+  std::optional<LbTarget> TaskTarget(const model::Task& t, const model::ServiceLoadBalancer& lb) const;
   void CheckAllStopped();
   int UsedCpu() const;
   int UsedMemory() const;
@@ -171,6 +273,9 @@ class ControlPlane {
   std::map<std::string, std::unique_ptr<TaskEntry>> tasks_;  // by id
   std::vector<std::string> task_order_;                       // ids, creation order
   std::map<std::string, TokenUse> client_tokens_;
+  std::vector<std::unique_ptr<model::Service>> services_;  // creation order
+  std::map<std::string, ServiceRuntime> service_runtime_;  // by service ARN
+  TimerId service_timer_ = 0;
   std::function<void()> all_stopped_;
   TimerId purge_timer_ = 0;
   uint64_t change_counter_ = 0;

@@ -56,15 +56,18 @@ std::vector<const model::Task*> ControlPlane::AllTasks() const {
 Result<std::vector<const model::Task*>> ControlPlane::ListTasks(const ListTasksFilter& f) const {
   auto cluster = FindCluster(f.cluster);
   if (!cluster.ok()) return cluster.status();
+  std::string group;
   if (!f.service_name.empty()) {
-    // Services arrive with the service scheduler; until then no service exists.
-    return NotFound("Service not found.", Resource::kService);
+    const model::Service* s = FindService(**cluster, f.service_name);
+    if (s == nullptr) return NotFound("Service not found.", Resource::kService);
+    group = "service:" + s->name;
   }
   std::vector<const model::Task*> out;
   for (const model::Task* t : AllTasks()) {
     if (t->cluster_arn != (*cluster)->arn) continue;
     if (t->desired_stopped != f.desired_stopped) continue;
     if (!f.started_by.empty() && t->started_by != f.started_by) continue;
+    if (!group.empty() && t->group != group) continue;
     if (!f.launch_type.empty() && t->launch_type != f.launch_type) continue;
     if (!f.family.empty() && t->group != "family:" + f.family &&
         t->task_definition_arn.find(":task-definition/" + f.family + ":") == std::string::npos) {
@@ -99,7 +102,7 @@ Result<RunTaskResult> ControlPlane::RunTask(const RequestContext& ctx, const Run
   }
   auto def = FindTaskDefinition(req.task_definition);
   if (!def.ok()) return NotFound("TaskDefinition not found.", Resource::kTaskDefinition);
-  if ((*def)->status != model::TaskDefinitionStatus::kActive) {
+  if ((*def)->status != model::TaskDefinitionStatus::kActive && !req.allow_inactive_definition) {
     return FailedPrecondition("TaskDefinition is inactive", Resource::kTaskDefinition);
   }
   const model::TaskDefinition& td = **def;
@@ -211,6 +214,9 @@ void ControlPlane::OnTaskChanged(const std::string& id, const model::Task& t, bo
   e.task = t;
   e.task.tags = std::move(tags);
   Persist(e.task);
+  if (t.group.rfind("service:", 0) == 0) {
+    if (model::Service* s = MutableService(t.cluster_arn, t.group.substr(8))) ScheduleReconcile(s->arn);
+  }
   if (t.stopped() && e.runner) {
     // The runner is still on the stack: let go of it on the next turn.
     executor_.Post([this, id] {

@@ -96,6 +96,8 @@ struct Task {
   nlohmann::json overrides = nlohmann::json::object();
   Tags tags;
   std::string client_token;
+  // The task's address in its own network namespace (awsvpc, bridge); empty = host network.
+  std::string private_ipv4;
   // Resources reserved on the host while the task is not STOPPED.
   int reserved_cpu = 0;
   int reserved_memory = 0;

@@ -240,6 +240,7 @@ driver::ProcessSpec TaskRunner::BaseSpec(const ContainerRun& c) const {
   spec.env = c.env;
   spec.working_dir = c.def->working_directory;
   spec.user = c.def->user;
+  spec.netns_fd = netns_fd_;
   for (const auto& u : c.def->ulimits) spec.ulimits.push_back({u.name, u.soft_limit, u.hard_limit});
   return spec;
 }
@@ -336,14 +337,27 @@ void TaskRunner::OnExit(size_t index, driver::ExitStatus status) {
   Evaluate();
 }
 
+void TaskRunner::Deactivate(StopCode code, const std::string& reason) {
+  if (task_.stopped() || stopping_ || deactivating_) return;
+  deactivating_ = true;
+  task_.desired_stopped = true;
+  task_.stopping_at = executor_.clock().NowMs();
+  task_.stop_code = code;
+  task_.stopped_reason = reason.substr(0, 1024);
+  if (task_.last_status == TaskStatus::kRunning) task_.last_status = TaskStatus::kDeactivating;
+  Changed(true);
+}
+
 void TaskRunner::Stop(StopCode code, const std::string& reason) {
   if (task_.stopped()) return;
   if (!stopping_) {
     stopping_ = true;
-    task_.desired_stopped = true;
-    task_.stopping_at = executor_.clock().NowMs();
-    task_.stop_code = code;
-    task_.stopped_reason = reason.substr(0, 1024);
+    if (!deactivating_) {
+      task_.desired_stopped = true;
+      task_.stopping_at = executor_.clock().NowMs();
+      task_.stop_code = code;
+      task_.stopped_reason = reason.substr(0, 1024);
+    }
     Changed(true);
   }
   // Asynchronous, as ECS's StopTask: the caller sees desiredStatus STOPPED with lastStatus
@@ -494,7 +508,7 @@ void TaskRunner::UpdateTaskStatus() {
     return;
   }
   if (stopping_) {
-    if (task_.last_status == TaskStatus::kRunning) {
+    if (task_.last_status == TaskStatus::kRunning || task_.last_status == TaskStatus::kDeactivating) {
       task_.last_status = TaskStatus::kStopping;
       Changed(true);
     }

@@ -62,6 +62,11 @@ class TaskRunner {
   void Start();
   // Asks the task to stop (desiredStatus STOPPED). The first stop code and reason win.
   void Stop(model::StopCode code, const std::string& reason);
+  // A service task leaving its load balancer: desiredStatus STOPPED and lastStatus
+  // DEACTIVATING while its targets drain; the containers run on until Stop().
+  void Deactivate(model::StopCode code, const std::string& reason);
+  // The network namespace every process of the task joins (-1: the host's). Call before Start.
+  void set_netns_fd(int fd) { netns_fd_ = fd; }
   // Longest stop timeout of any container, in seconds (for daemon shutdown).
   int MaxStopTimeoutS() const;
 
@@ -99,6 +104,8 @@ class TaskRunner {
   ChangeCallback on_change_;
   std::vector<std::unique_ptr<ContainerRun>> runs_;
   bool stopping_ = false;
+  bool deactivating_ = false;
+  int netns_fd_ = -1;
   std::shared_ptr<int> alive_ = std::make_shared<int>(0);
 };
 

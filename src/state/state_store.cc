@@ -2,6 +2,7 @@
 
 #include <sqlite3.h>
 
+#include "model/service_json.h"
 #include "model/task_json.h"
 
 namespace berth::state {
@@ -109,6 +110,13 @@ Status StateStore::Migrate() {
         "PRAGMA user_version=1;"
         "COMMIT;"));
   }
+  if (version < 2) {
+    BERTH_RETURN_IF_ERROR(Exec(
+        "BEGIN;"
+        "CREATE TABLE services (arn TEXT PRIMARY KEY, doc TEXT NOT NULL);"
+        "PRAGMA user_version=2;"
+        "COMMIT;"));
+  }
   return Status::Ok();
 }
 
@@ -193,8 +201,35 @@ Result<std::vector<model::Task>> StateStore::LoadTasks() {
   return out;
 }
 
+Status StateStore::PutService(const model::Service& s) {
+  return Upsert("INSERT OR REPLACE INTO services (arn, doc) VALUES (?1, ?2)", s.arn,
+                model::ServiceToStorage(s).dump());
+}
+
+Status StateStore::DeleteService(const std::string& arn) {
+  Stmt s(db_, "DELETE FROM services WHERE arn = ?1");
+  if (!s.ok()) return SqlError(db_, "prepare");
+  sqlite3_bind_text(s.get(), 1, arn.data(), static_cast<int>(arn.size()), SQLITE_STATIC);
+  if (sqlite3_step(s.get()) != SQLITE_DONE) return SqlError(db_, "delete service");
+  return Status::Ok();
+}
+
+Result<std::vector<model::Service>> StateStore::LoadServices() {
+  auto docs = SelectDocs("SELECT doc FROM services ORDER BY rowid");
+  if (!docs.ok()) return docs.status();
+  std::vector<model::Service> out;
+  for (const auto& d : *docs) {
+    auto s = model::ServiceFromStorage(json::parse(d, nullptr, false));
+    if (!s.ok()) return s.status();
+    out.push_back(std::move(*s));
+  }
+  return out;
+}
+
 Status StateStore::Reset() {
-  return Exec("BEGIN; DELETE FROM clusters; DELETE FROM task_definitions; DELETE FROM tasks; COMMIT;");
+  return Exec(
+      "BEGIN; DELETE FROM clusters; DELETE FROM task_definitions; DELETE FROM tasks;"
+      " DELETE FROM services; COMMIT;");
 }
 
 }  // namespace berth::state

@@ -1,5 +1,5 @@
 // StateStore: berth's durable state in one SQLite database (WAL) under the data dir —
-// clusters, task definitions and tasks. Domain methods only; no SQL above this folder.
+// clusters, task definitions, tasks and services. Domain methods only; no SQL above this folder.
 //
 // Every Put is one write transaction. The schema is versioned with PRAGMA user_version; Open()
 // migrates older versions forward and refuses newer ones. Documents are stored as JSON in the
@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "common/status.h"
+#include "model/service.h"
 #include "model/task.h"
 #include "model/task_definition.h"
 
@@ -22,7 +23,7 @@ namespace berth::state {
 
 class StateStore {
  public:
-  static constexpr int kSchemaVersion = 1;
+  static constexpr int kSchemaVersion = 2;
 
   // Opens (creating if needed) the database at path. ":memory:" gives a private in-memory one.
   static Result<std::unique_ptr<StateStore>> Open(const std::string& path);
@@ -40,6 +41,10 @@ class StateStore {
   Status PutTask(const model::Task& t);
   Status DeleteTask(const std::string& id);
   Result<std::vector<model::Task>> LoadTasks();
+
+  Status PutService(const model::Service& s);
+  Status DeleteService(const std::string& arn);
+  Result<std::vector<model::Service>> LoadServices();
 
   // Deletes everything (POST /_berth/reset).
   Status Reset();

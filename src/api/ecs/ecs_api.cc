@@ -71,6 +71,11 @@ HttpResponse EcsApi::Handle(const std::string& op, const std::string& body,
     else if (op == "StopTask") reply = StopTask(in);
     else if (op == "DescribeTasks") reply = DescribeTasks(in, ctx);
     else if (op == "ListTasks") reply = ListTasks(in);
+    else if (op == "CreateService") reply = CreateService(in, ctx);
+    else if (op == "UpdateService") reply = UpdateService(in);
+    else if (op == "DescribeServices") reply = DescribeServices(in, ctx);
+    else if (op == "ListServices") reply = ListServices(in);
+    else if (op == "DeleteService") reply = DeleteService(in);
     else if (op == "TagResource") reply = TagResource(in);
     else if (op == "UntagResource") reply = UntagResource(in);
     else if (op == "ListTagsForResource") reply = ListTagsForResource(in);

@@ -43,6 +43,11 @@ class EcsApi {
   Reply StopTask(Input& in);
   Reply DescribeTasks(Input& in, const ecs::RequestContext& ctx);
   Reply ListTasks(Input& in);
+  Reply CreateService(Input& in, const ecs::RequestContext& ctx);
+  Reply UpdateService(Input& in);
+  Reply DescribeServices(Input& in, const ecs::RequestContext& ctx);
+  Reply ListServices(Input& in);
+  Reply DeleteService(Input& in);
   Reply TagResource(Input& in);
   Reply UntagResource(Input& in);
   Reply ListTagsForResource(Input& in);

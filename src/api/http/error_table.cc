@@ -23,6 +23,7 @@ constexpr Row kEcsTable[] = {
     {Code::kFailedPrecondition, Resource::kTask, 400, "ClusterContainsTasksException"},
     {Code::kFailedPrecondition, Resource::kService, 400, "ClusterContainsServicesException"},
     {Code::kFailedPrecondition, Resource::kTaskDefinition, 400, "ClientException"},
+    {Code::kFailedPrecondition, Resource::kInactiveService, 400, "ServiceNotActiveException"},
     {Code::kFailedPrecondition, Resource::kNone, 400, "InvalidParameterException"},
     {Code::kAlreadyExists, Resource::kNone, 400, "InvalidParameterException"},
     {Code::kConflict, Resource::kNone, 400, "ConflictException"},
