@@ -222,6 +222,9 @@ int ControlPlane::MaxStopTimeoutS() const {
 Status ControlPlane::Reset() {
   for (auto& [id, e] : tasks_) e->runner.reset();
   driver_.KillAll();
+  if (options_.networks != nullptr) {
+    for (auto& [id, e] : tasks_) options_.networks->Destroy(id);
+  }
   tasks_.clear();
   task_order_.clear();
   client_tokens_.clear();

@@ -22,6 +22,7 @@
 #include "model/task.h"
 #include "model/task_definition.h"
 #include "model/task_json.h"
+#include "network/task_networks.h"
 #include "runner/task_runner.h"
 #include "state/state_store.h"
 
@@ -46,6 +47,9 @@ struct Options {
   int64_t service_tick_ms = 1000;
   // The load balancer service tasks register in; null = services with loadBalancers refused.
   LoadBalancing* load_balancing = nullptr;
+  // Per-task network namespaces for awsvpc and bridge; null = every task on the host network
+  // (awsvpc refused).
+  network::TaskNetworks* networks = nullptr;
 };
 
 struct Failure {
@@ -261,6 +265,8 @@ class ControlPlane {
   std::optional<LbTarget> TaskTarget(const model::Task& t, const model::ServiceLoadBalancer& lb) const;
   void CheckAllStopped();
   int UsedCpu() const;
+  // The task's ports on the host network (host mode) that another task or process holds.
+  std::string PortConflict(const std::vector<std::string>& ports) const;
   int UsedMemory() const;
 
   Executor& executor_;

@@ -1,6 +1,10 @@
 // ControlPlane: tasks — RunTask, StopTask, lookups, capacity.
 #include "ecs/control_plane.h"
 
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
 #include "common/ids.h"
 
 namespace berth::ecs {
@@ -29,7 +33,49 @@ std::optional<int> OverrideInt(const nlohmann::json& overrides, const char* key)
   }
 }
 
+// True when nothing on the host holds the port (a trial bind on all addresses).
+bool HostPortFree(const std::string& port) {
+  bool udp = port.rfind("udp/", 0) == 0;
+  int fd = socket(AF_INET, (udp ? SOCK_DGRAM : SOCK_STREAM) | SOCK_CLOEXEC, 0);
+  if (fd < 0) return true;
+  // As servers bind: a port whose last connections linger in TIME_WAIT is free.
+  int one = 1;
+  setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_port = htons(static_cast<uint16_t>(std::stoi(port.substr(4))));
+  addr.sin_addr.s_addr = htonl(INADDR_ANY);
+  bool ok = bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0;
+  close(fd);
+  return ok;
+}
+
+// The host ports a task of this definition holds: every port mapping in host mode.
+std::vector<std::string> HostPorts(const model::TaskDefinition& td) {
+  std::vector<std::string> out;
+  if (td.network_mode != "host") return out;
+  for (const auto& c : td.containers) {
+    for (const auto& pm : c.port_mappings) {
+      out.push_back(pm.protocol + "/" + std::to_string(pm.host_port ? pm.host_port : pm.container_port));
+    }
+  }
+  return out;
+}
+
 }  // namespace
+
+std::string ControlPlane::PortConflict(const std::vector<std::string>& ports) const {
+  for (const auto& p : ports) {
+    for (const auto& [id, e] : tasks_) {
+      if (e->task.stopped()) continue;
+      for (const auto& held : e->task.host_ports) {
+        if (held == p) return p;
+      }
+    }
+    if (!HostPortFree(p)) return p;
+  }
+  return "";
+}
 
 ControlPlane::TaskEntry* ControlPlane::MutableTask(const std::string& id_or_arn) {
   if (!OwnArn(id_or_arn)) return nullptr;
@@ -121,6 +167,18 @@ Result<RunTaskResult> ControlPlane::RunTask(const RequestContext& ctx, const Run
     }
   }
 
+  // awsvpc and bridge tasks get their own network namespace; awsvpc cannot do without one, a
+  // bridge task falls back to the host network when berth may not create namespaces.
+  bool own_network = false;
+  if (td.network_mode == "awsvpc" || td.network_mode == "bridge") {
+    Status available = options_.networks != nullptr
+                           ? options_.networks->Available()
+                           : FailedPrecondition("this berth daemon runs every task on the host network");
+    own_network = available.ok();
+    if (!own_network && td.network_mode == "awsvpc") return InvalidArgument(available.message());
+  }
+  std::vector<std::string> host_ports = HostPorts(td);
+
   RunTaskResult result;
   int cpu = OverrideInt(req.overrides, "cpu").value_or(td.ReservedCpuUnits());
   int memory = OverrideInt(req.overrides, "memory").value_or(td.ReservedMemoryMiB());
@@ -133,6 +191,10 @@ Result<RunTaskResult> ControlPlane::RunTask(const RequestContext& ctx, const Run
     }
     if (UsedCpu() + cpu > options_.host_cpu_units) {
       result.failures.push_back({instance_arn, "RESOURCE:CPU", ""});
+      continue;
+    }
+    if (std::string port = PortConflict(host_ports); !port.empty()) {
+      result.failures.push_back({instance_arn, "RESOURCE:PORTS", ""});
       continue;
     }
     model::Task t;
@@ -153,6 +215,9 @@ Result<RunTaskResult> ControlPlane::RunTask(const RequestContext& ctx, const Run
     t.client_token = req.client_token;
     t.reserved_cpu = cpu;
     t.reserved_memory = memory;
+    t.network_mode = own_network ? td.network_mode : "host";
+    t.host_ports = host_ports;
+    if (td.network_mode == "awsvpc") t.attachment_id = NewUuid();
     // The task echoes overrides with one entry per container.
     nlohmann::json overrides = req.overrides.is_object() ? req.overrides : nlohmann::json::object();
     nlohmann::json by_name = nlohmann::json::array();
@@ -173,6 +238,14 @@ Result<RunTaskResult> ControlPlane::RunTask(const RequestContext& ctx, const Run
       mc.cpu = c.cpu;
       mc.memory = c.memory;
       mc.memory_reservation = c.memory_reservation;
+      if (td.network_mode == "host") {
+        for (const auto& pm : c.port_mappings) {
+          mc.network_bindings.push_back({{"bindIP", "0.0.0.0"},
+                                         {"containerPort", pm.container_port},
+                                         {"hostPort", pm.host_port ? pm.host_port : pm.container_port},
+                                         {"protocol", pm.protocol}});
+        }
+      }
       t.containers.push_back(mc);
     }
     overrides["containerOverrides"] = by_name;
@@ -197,9 +270,20 @@ Result<RunTaskResult> ControlPlane::RunTask(const RequestContext& ctx, const Run
     token_use.task_ids.push_back(id);
     result.tasks.push_back(t);
     // Containers start on the next turn of the loop, after the caller has its answer.
-    executor_.Post([this, id, raw] {
+    executor_.Post([this, id, raw, own_network] {
       auto it = tasks_.find(id);
-      if (it != tasks_.end() && it->second.get() == raw && raw->runner) raw->runner->Start();
+      if (it == tasks_.end() || it->second.get() != raw || !raw->runner) return;
+      if (own_network) {
+        auto net = options_.networks->Create(id);
+        if (!net.ok()) {
+          raw->runner->Stop(model::StopCode::kTaskFailedToStart,
+                            "ResourceInitializationError: unable to set up the task's network "
+                            "namespace: " + net.status().message());
+          return;
+        }
+        raw->runner->SetNetwork(net->netns_fd, net->ipv4, net->mac);
+      }
+      raw->runner->Start();
     });
   }
   if (!req.client_token.empty()) client_tokens_[req.client_token] = token_use;
@@ -223,6 +307,7 @@ void ControlPlane::OnTaskChanged(const std::string& id, const model::Task& t, bo
       auto it2 = tasks_.find(id);
       if (it2 == tasks_.end()) return;
       it2->second->runner.reset();
+      if (options_.networks != nullptr) options_.networks->Destroy(id);
       CheckAllStopped();
     });
   }

@@ -65,6 +65,7 @@ struct Container {
   int cpu = 0;
   std::optional<int> memory;
   std::optional<int> memory_reservation;
+  nlohmann::json network_bindings = nlohmann::json::array();  // wire form
 };
 
 struct Task {
@@ -96,8 +97,14 @@ struct Task {
   nlohmann::json overrides = nlohmann::json::object();
   Tags tags;
   std::string client_token;
-  // The task's address in its own network namespace (awsvpc, bridge); empty = host network.
-  std::string private_ipv4;
+  // Networking as run: the definition's networkMode; for a task in its own network namespace
+  // (awsvpc, bridge) its address and MAC, and for awsvpc the synthetic ENI attachment id.
+  std::string network_mode;
+  std::string private_ipv4;  // empty = the host's network
+  std::string mac_address;
+  std::string attachment_id;
+  // "tcp/80"-style host ports the task holds while not STOPPED (host network mode).
+  std::vector<std::string> host_ports;
   // Resources reserved on the host while the task is not STOPPED.
   int reserved_cpu = 0;
   int reserved_memory = 0;

@@ -1,5 +1,7 @@
 #include "model/task_json.h"
 
+#include <algorithm>
+
 #include "common/time_format.h"
 
 namespace berth::model {
@@ -39,17 +41,40 @@ json ContainerToJson(const Task& t, const Container& c) {
       {"name", c.name},
       {"image", c.image},
       {"lastStatus", ContainerStatusName(c.last_status)},
-      {"networkBindings", json::array()},
+      {"networkBindings", c.network_bindings},
       {"networkInterfaces", json::array()},
       {"healthStatus", HealthStatusName(c.health_status)},
       {"cpu", std::to_string(c.cpu)},
   };
   if (!c.runtime_id.empty()) j["runtimeId"] = c.runtime_id;
+  if (!t.private_ipv4.empty()) {
+    j["networkInterfaces"] = json::array({{{"attachmentId", t.attachment_id},
+                                            {"privateIpv4Address", t.private_ipv4}}});
+  }
   if (c.exit_code) j["exitCode"] = *c.exit_code;
   if (!c.reason.empty()) j["reason"] = c.reason;
   if (c.memory) j["memory"] = std::to_string(*c.memory);
   if (c.memory_reservation) j["memoryReservation"] = std::to_string(*c.memory_reservation);
   return j;
+}
+
+// awsvpc tasks carry one ENI attachment, as on ECS; berth's "ENI" is the task's veth.
+json AttachmentsJson(const Task& t) {
+  if (t.network_mode != "awsvpc" || t.attachment_id.empty()) return json::array();
+  std::string dashed = t.private_ipv4;
+  std::replace(dashed.begin(), dashed.end(), '.', '-');
+  json details = json::array({{{"name", "subnetId"}, {"value", "subnet-berth"}},
+                              {{"name", "networkInterfaceId"}, {"value", "eni-" + t.id.substr(0, 17)}},
+                              {{"name", "macAddress"}, {"value", t.mac_address}},
+                              {{"name", "privateDnsName"}, {"value", "ip-" + dashed + ".ec2.internal"}},
+                              {{"name", "privateIPv4Address"}, {"value", t.private_ipv4}}});
+  std::string status = t.private_ipv4.empty() ? "PRECREATED"
+                       : t.stopped()           ? "DELETED"
+                                               : "ATTACHED";
+  return json::array({{{"id", t.attachment_id},
+                       {"type", "ElasticNetworkInterface"},
+                       {"status", status},
+                       {"details", details}}});
 }
 
 HealthStatus ParseHealth(const std::string& s) {
@@ -107,7 +132,7 @@ json TaskToJson(const Task& t, bool include_tags) {
       {"availabilityZone", ZoneFromArn(t.arn)},
       {"containers", containers},
       {"overrides", t.overrides},
-      {"attachments", json::array()},
+      {"attachments", AttachmentsJson(t)},
       {"attributes", json::array({{{"name", "ecs.cpu-architecture"}, {"value", "x86_64"}}})},
       {"enableExecuteCommand", false},
   };
@@ -135,6 +160,11 @@ json TaskToStorage(const Task& t) {
                 {"clientToken", t.client_token},
                 {"reservedCpu", t.reserved_cpu},
                 {"reservedMemory", t.reserved_memory},
+                {"networkMode", t.network_mode},
+                {"privateIpv4", t.private_ipv4},
+                {"macAddress", t.mac_address},
+                {"attachmentId", t.attachment_id},
+                {"hostPorts", t.host_ports},
                 {"containers", json::array()}};
   for (const auto& c : t.containers) {
     extra["containers"].push_back(
@@ -153,6 +183,11 @@ Result<Task> TaskFromStorage(const json& j) {
     t.client_token = extra.value("clientToken", "");
     t.reserved_cpu = extra.value("reservedCpu", 0);
     t.reserved_memory = extra.value("reservedMemory", 0);
+    t.network_mode = extra.value("networkMode", "");
+    t.private_ipv4 = extra.value("privateIpv4", "");
+    t.mac_address = extra.value("macAddress", "");
+    t.attachment_id = extra.value("attachmentId", "");
+    t.host_ports = extra.value("hostPorts", std::vector<std::string>{});
     t.arn = GetString(j, "taskArn");
     t.cluster_arn = GetString(j, "clusterArn");
     t.task_definition_arn = GetString(j, "taskDefinitionArn");
@@ -195,6 +230,9 @@ Result<Task> TaskFromStorage(const json& j) {
                                         : ContainerStatus::kPending;
       if (cj.contains("exitCode")) c.exit_code = cj["exitCode"].get<int>();
       c.reason = GetString(cj, "reason");
+      if (cj.contains("networkBindings") && cj["networkBindings"].is_array()) {
+        c.network_bindings = cj["networkBindings"];
+      }
       c.health_status = ParseHealth(GetString(cj, "healthStatus"));
       c.cpu = std::stoi(cj.value("cpu", std::string("0")));
       if (cj.contains("memory")) c.memory = std::stoi(cj["memory"].get<std::string>());

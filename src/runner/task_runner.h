@@ -65,8 +65,13 @@ class TaskRunner {
   // A service task leaving its load balancer: desiredStatus STOPPED and lastStatus
   // DEACTIVATING while its targets drain; the containers run on until Stop().
   void Deactivate(model::StopCode code, const std::string& reason);
-  // The network namespace every process of the task joins (-1: the host's). Call before Start.
-  void set_netns_fd(int fd) { netns_fd_ = fd; }
+  // The task's own network namespace, which every process of the task (health checks too)
+  // joins, and its address. Call before Start; without it the task uses the host's network.
+  void SetNetwork(int netns_fd, const std::string& ipv4, const std::string& mac) {
+    netns_fd_ = netns_fd;
+    task_.private_ipv4 = ipv4;
+    task_.mac_address = mac;
+  }
   // Longest stop timeout of any container, in seconds (for daemon shutdown).
   int MaxStopTimeoutS() const;
 
