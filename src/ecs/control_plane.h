@@ -265,6 +265,8 @@ class ControlPlane {
   std::optional<LbTarget> TaskTarget(const model::Task& t, const model::ServiceLoadBalancer& lb) const;
   void CheckAllStopped();
   int UsedCpu() const;
+  // OK unless the definition needs a network namespace berth cannot make (awsvpc as non-root).
+  Status CheckNetworkMode(const model::TaskDefinition& td) const;
   // The task's ports on the host network (host mode) that another task or process holds.
   std::string PortConflict(const std::vector<std::string>& ports) const;
   int UsedMemory() const;

@@ -371,10 +371,12 @@ void ControlPlane::ReconcileService(model::Service& s) {
       StartServiceTasks(s, n);
       acted = true;
     } else if (missing > 0 && room <= 0) {
-      // Stuck only when nothing is on its way out either.
-      bool leaving = false;
-      for (TaskEntry* e : alive) leaving = leaving || e->task.desired_stopped;
-      if (!leaving && now - rt.last_stuck_event >= kStuckRepostMs) {
+      // Stuck only when nothing is on its way out and no new task is still becoming healthy
+      // (which would let an old one go).
+      bool moving = false;
+      for (TaskEntry* e : alive) moving = moving || e->task.desired_stopped;
+      for (TaskEntry* e : primary_active) moving = moving || !ServiceTaskHealthy(s, e->task);
+      if (!moving && now - rt.last_stuck_event >= kStuckRepostMs) {
         AddServiceEvent(s,
                         "was unable to stop or start tasks during a deployment because of the "
                         "service deployment configuration. Update the minimumHealthyPercent or "

@@ -48,6 +48,14 @@ Status CheckDeploymentConfiguration(const model::DeploymentConfiguration& c,
 
 }  // namespace
 
+Status ControlPlane::CheckNetworkMode(const model::TaskDefinition& td) const {
+  if (td.network_mode != "awsvpc") return Status::Ok();
+  if (options_.networks == nullptr) {
+    return InvalidArgument("networkMode awsvpc is not available: this berth daemon runs every task on the host network.");
+  }
+  return options_.networks->Available();
+}
+
 model::Service* ControlPlane::MutableService(const std::string& cluster_arn,
                                              const std::string& name_or_arn) {
   if (!OwnArn(name_or_arn)) return nullptr;
@@ -173,6 +181,7 @@ Result<model::Service> ControlPlane::CreateService(const RequestContext& ctx,
   if ((*def)->status != model::TaskDefinitionStatus::kActive) {
     return FailedPrecondition("TaskDefinition is inactive", Resource::kTaskDefinition);
   }
+  if (Status net = CheckNetworkMode(**def); !net.ok()) return InvalidArgument(net.message());
   for (const auto& lb : req.load_balancers) {
     if (options_.load_balancing == nullptr) {
       return InvalidArgument("This berth daemon has no load balancer.");
@@ -249,6 +258,7 @@ Result<model::Service> ControlPlane::UpdateService(const UpdateServiceRequest& r
       return FailedPrecondition("TaskDefinition is inactive", Resource::kTaskDefinition);
     }
     def = *d;
+    if (Status net = CheckNetworkMode(*def); !net.ok()) return InvalidArgument(net.message());
   }
   if (req.desired_count && *req.desired_count < 0) {
     return InvalidArgument("desiredCount must be greater than or equal to 0.");
