@@ -72,6 +72,28 @@ class RestartTest(unittest.TestCase):
         self.assertIn(arn, ecs.list_tasks(desiredStatus="STOPPED")["taskArns"])
         self.assertEqual(ecs.list_tasks()["taskArns"], [])
 
+    def test_services_survive_a_restart_and_start_their_tasks_again(self):
+        ecs = self.start()
+        ecs.register_task_definition(family="svc", containerDefinitions=[{
+            "name": "app", "image": "x", "memory": 32, "command": ["sleep", "1000"],
+            "healthCheck": {"command": ["CMD-SHELL", "true"], "interval": 5, "retries": 1}}])
+        ecs.create_service(serviceName="keep", taskDefinition="svc", desiredCount=2,
+                           tags=[{"key": "team", "value": "web"}])
+        harness.fast_waiter(ecs, "services_stable", delay=0.5).wait(services=["keep"])
+        dep = ecs.describe_services(services=["keep"])["services"][0]["deployments"][0]["id"]
+        old = set(ecs.list_tasks(serviceName="keep")["taskArns"])
+        self.daemon.stop(signal.SIGKILL)
+        ecs = self.start()
+        s = ecs.describe_services(services=["keep"], include=["TAGS"])["services"][0]
+        self.assertEqual((s["status"], s["desiredCount"]), ("ACTIVE", 2))
+        self.assertEqual(s["tags"], [{"key": "team", "value": "web"}])
+        self.assertEqual(s["deployments"][0]["id"], dep)
+        # Its tasks died with the old daemon; the scheduler starts new ones.
+        harness.fast_waiter(ecs, "services_stable", delay=0.5).wait(services=["keep"])
+        new = set(ecs.list_tasks(serviceName="keep")["taskArns"])
+        self.assertEqual(len(new), 2)
+        self.assertFalse(old & new)
+
     def test_sigterm_stops_tasks_with_their_stop_sequence_and_exits_0(self):
         ecs = self.start()
         ecs.register_task_definition(family="graceful", containerDefinitions=[
