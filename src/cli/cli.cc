@@ -174,6 +174,7 @@ int Env(const std::string& data_dir) {
   printf("export AWS_ACCESS_KEY_ID=%s\n", ep->access_key_id.c_str());
   printf("export AWS_SECRET_ACCESS_KEY=%s\n", ep->secret_access_key.c_str());
   printf("export AWS_DEFAULT_REGION=%s\n", ep->region.c_str());
+  printf("export AWS_REGION=%s\n", ep->region.c_str());  // the JS SDK v3 reads only this one
   printf("export AWS_ENDPOINT_URL=%s\n", ep->url.c_str());
   return 0;
 }

@@ -195,6 +195,7 @@ Result<model::Tags> ControlPlane::ListTagsForResource(const std::string& arn) co
 
 void ControlPlane::StopAllTasks(const std::string& reason, std::function<void()> done) {
   all_stopped_ = std::move(done);
+  shutting_down_ = true;  // services must not replace what is being stopped
   for (auto& [id, e] : tasks_) {
     if (e->runner && !e->runner->done()) e->runner->Stop(model::StopCode::kUserInitiated, reason);
   }

@@ -284,6 +284,7 @@ class ControlPlane {
   std::vector<std::unique_ptr<model::Service>> services_;  // creation order
   std::map<std::string, ServiceRuntime> service_runtime_;  // by service ARN
   TimerId service_timer_ = 0;
+  bool shutting_down_ = false;
   std::function<void()> all_stopped_;
   TimerId purge_timer_ = 0;
   uint64_t change_counter_ = 0;

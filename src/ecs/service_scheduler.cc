@@ -267,6 +267,7 @@ void ControlPlane::CheckCircuitBreaker(model::Service& s, ServiceRuntime& rt) {
 }
 
 void ControlPlane::ReconcileService(model::Service& s) {
+  if (shutting_down_) return;
   ServiceRuntime& rt = service_runtime_[s.arn];
   TimeMs now = executor_.clock().NowMs();
   std::string before = model::ServiceToStorage(s).dump();

@@ -290,14 +290,15 @@ class CredentialsTest(AuthTestCase):
                            timeout=30)
         self.assertEqual(p.returncode, 0, p.stderr)
         lines = [l for l in p.stdout.splitlines() if l.strip()]
-        self.assertEqual(len(lines), 4, p.stdout)
+        self.assertEqual(len(lines), 5, p.stdout)
         exports = {}
         for line in lines:
             self.assertTrue(line.startswith("export "), line)
             k, v = line[len("export "):].split("=", 1)
             exports[k] = v
         self.assertEqual(sorted(exports), ["AWS_ACCESS_KEY_ID", "AWS_DEFAULT_REGION",
-                                           "AWS_ENDPOINT_URL", "AWS_SECRET_ACCESS_KEY"])
+                                           "AWS_ENDPOINT_URL", "AWS_REGION", "AWS_SECRET_ACCESS_KEY"])
+        self.assertEqual(exports["AWS_REGION"], "us-east-1")  # the JS SDK v3 reads only this
         self.assertEqual(exports["AWS_ENDPOINT_URL"], D.url)
         self.assertEqual(exports["AWS_ACCESS_KEY_ID"], D.creds["aws_access_key_id"])
         self.assertEqual(exports["AWS_DEFAULT_REGION"], "us-east-1")

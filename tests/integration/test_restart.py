@@ -94,6 +94,20 @@ class RestartTest(unittest.TestCase):
         self.assertEqual(len(new), 2)
         self.assertFalse(old & new)
 
+    def test_sigterm_with_a_service_does_not_wait_for_replacements(self):
+        ecs = self.start()
+        ecs.register_task_definition(family="svc", containerDefinitions=[{
+            "name": "app", "image": "x", "memory": 32, "command": ["sleep", "1000"]}])
+        ecs.create_service(serviceName="web", taskDefinition="svc", desiredCount=2)
+        harness.fast_waiter(ecs, "services_stable", delay=0.3).wait(services=["web"])
+        started = time.time()
+        rc = self.daemon.stop(signal.SIGTERM, timeout=20)
+        self.assertEqual(rc, 0)
+        # sleep exits on SIGTERM at once: the scheduler must not start replacements meanwhile,
+        # or shutdown would wait for the whole stop timeout (30 s).
+        self.assertLess(time.time() - started, 10)
+        self.daemon = None
+
     def test_sigterm_stops_tasks_with_their_stop_sequence_and_exits_0(self):
         ecs = self.start()
         ecs.register_task_definition(family="graceful", containerDefinitions=[
