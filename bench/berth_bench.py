@@ -12,6 +12,9 @@ bench/out/results.json and docs/benchmarks.md (with bench/notes.md appended).
       pipeline (line split -> grouping -> store) vs `cat file | cat > copy`; exact event count
   (e) FilterLogEvents for a plain term over the stored events vs `LC_ALL=C grep -c`
   (f) daemon VmRSS during (d), sampled every 100 ms
+  (g) ELBv2 listener throughput and latency vs straight to the target (bench/lb_bench.py)
+  (h) ECS service UpdateService -> steady state vs the 5 s health-check floor and the new
+      tasks' own start times (bench/service_bench.py)
 d, e and f share one session (one generated file, one daemon); e and f need d's ingest, which
 runs (and is reported only if d was asked for) whenever any of them is selected.
 """
@@ -31,6 +34,8 @@ import tempfile
 import time
 
 import botocore.auth
+import lb_bench
+import service_bench
 import botocore.awsrequest
 import botocore.credentials
 
@@ -724,7 +729,7 @@ def met(ok):
 # a/b/c text of the last full run in place. Each section starts with a "Run:" line saying when
 # and with which binary it was measured. Rendered sections are also written to
 # bench/out/sections/<letter>.md.
-LETTERS = "abcdef"
+LETTERS = "abcdefgh"
 
 
 def run_line(m):
@@ -925,7 +930,8 @@ def render_f(m, f):
 
 
 RENDER = {"a": render_a, "b": render_b, "c": render_c, "d": render_d, "e": render_e,
-          "f": render_f}
+          "f": render_f, "g": lambda m, g: lb_bench.render_g(m, g, run_line),
+          "h": lambda m, h: service_bench.render_h(m, h, run_line)}
 
 
 def parse_doc(path):
@@ -1014,7 +1020,11 @@ def main():
     ap.add_argument("--rss-mode", default="stop", choices=["stop", "true"])
     ap.add_argument("--log-mb", type=int, default=1100)
     ap.add_argument("--filter-reps", type=int, default=3)
-    ap.add_argument("--only", default="abcdef")
+    ap.add_argument("--lb-target", default="")
+    ap.add_argument("--lb-latency", default="")
+    ap.add_argument("--lb-seconds", type=int, default=5)
+    ap.add_argument("--svc-updates", type=int, default=5)
+    ap.add_argument("--only", default="abcdefgh")
     ap.add_argument("--doc", default=os.path.join(ROOT, "docs", "benchmarks.md"))
     args = ap.parse_args()
     os.makedirs(OUT, exist_ok=True)
@@ -1044,6 +1054,15 @@ def main():
     if any(k in args.only for k in "def"):
         log(f"(d/e/f) logs: {args.log_mb} MB ingest, FilterLogEvents vs grep, RSS during ingest")
         results.update(bench_logs(args.berth, args.only, args.log_mb, args.filter_reps))
+    if "g" in args.only:
+        log(f"(g) ELBv2 listener vs direct, {args.lb_seconds}s wrk runs")
+        results["g"] = lb_bench.bench_lb(args.berth, args.lb_target, args.lb_latency,
+                                         seconds=args.lb_seconds)
+        log(json.dumps({k: v for k, v in results["g"].items()
+                        if k not in ("direct", "lb", "lat_direct", "lat_lb")}))
+    if "h" in args.only:
+        log(f"(h) service UpdateService -> steady, {args.svc_updates} updates per configuration")
+        results["h"] = service_bench.bench_service(args.berth, args.svc_updates)
     for k in LETTERS:
         if k in args.only and k in results:
             results[k]["run"] = m

@@ -6,8 +6,9 @@
 //   bits 0-1  mode:
 //     0  payload is raw HTTP bytes; parsed and handed to the router as is (mostly ends at
 //        the Host check or SigV4 — this fuzzes the parser, Host check and Verify).
-//     1  data[1] picks an ECS operation from kOperations, data[2..] is the JSON body; the
-//        harness builds a correctly signed POST / and dispatches it (fuzzes JSON decode and the
+//     1  data[1] picks an operation from kOperations, data[2..] is the JSON body (for "elbv2:"
+//        operations: the form body after `Action=…&Version=2015-12-01&`); the harness builds a
+//        correctly signed POST / and dispatches it (fuzzes JSON/form decode and the
 //        handlers/control plane behind valid auth).
 //     2  payload is raw HTTP bytes, but after parsing the harness re-signs the request with
 //        the daemon's credentials (Authorization/X-Amz-Date replaced), so odd methods, targets,
@@ -43,11 +44,13 @@
 
 #include "api/auth/sigv4.h"
 #include "api/ecs/ecs_api.h"
+#include "api/elbv2/elbv2_api.h"
 #include "api/http/http_server.h"
 #include "api/http/http_types.h"
 #include "api/router.h"
 #include "common/fake_executor.h"
 #include "ecs/control_plane.h"
+#include "lb/load_balancing.h"
 #include "runner/fake_driver.h"
 #include "state/state_store.h"
 
@@ -98,6 +101,19 @@ const char* const kOperations[] = {
     "logs:DescribeLogStreams",
     "logs:PutRetentionPolicy",
     "logs:DeleteLogGroup",
+    // Elastic Load Balancing v2 ("elbv2:" = query protocol, signed for elasticloadbalancing).
+    "elbv2:CreateLoadBalancer",
+    "elbv2:CreateTargetGroup",
+    "elbv2:CreateListener",
+    "elbv2:RegisterTargets",
+    "elbv2:DeregisterTargets",
+    "elbv2:DescribeTargetHealth",
+    "elbv2:DescribeLoadBalancers",
+    "elbv2:DescribeTargetGroups",
+    "elbv2:ModifyTargetGroup",
+    "elbv2:ModifyTargetGroupAttributes",
+    "elbv2:DeleteTargetGroup",
+    "elbv2:AddTags",
 };
 constexpr size_t kNumOperations = sizeof(kOperations) / sizeof(kOperations[0]);
 
@@ -111,6 +127,8 @@ struct Stack {
   std::unique_ptr<berth::state::StateStore> store;
   std::unique_ptr<berth::ecs::ControlPlane> control_plane;
   std::unique_ptr<berth::api::EcsApi> ecs_api;
+  std::unique_ptr<berth::lb::LoadBalancing> load_balancing;
+  std::unique_ptr<berth::api::Elbv2Api> elbv2_api;
 #ifdef BERTH_FUZZ_HAS_LOGS
   std::unique_ptr<berth::logs::LogStore> log_store;
   std::unique_ptr<berth::api::LogsApi> logs_api;
@@ -138,6 +156,17 @@ struct Stack {
       abort();
     }
     ecs_api = std::make_unique<berth::api::EcsApi>(*control_plane);
+    // In memory, binding no port and sending no health check: fuzz inputs name arbitrary
+    // ports and target addresses.
+    berth::lb::Options lbo;
+    lbo.data_path = false;
+    auto lb = berth::lb::LoadBalancing::Open(executor, lbo);
+    if (!lb.ok()) {
+      fprintf(stderr, "fuzz_request: cannot open load balancing: %s\n", lb.status().message().c_str());
+      abort();
+    }
+    load_balancing = std::move(*lb);
+    elbv2_api = std::make_unique<berth::api::Elbv2Api>(*load_balancing);
     berth::api::RouterOptions ro;
     ro.listen_host = "127.0.0.1";
     ro.port = 4747;
@@ -156,9 +185,9 @@ struct Stack {
     log_store = std::move(*ls);
     logs_api = std::make_unique<berth::api::LogsApi>(*log_store, executor.clock(), "123456789012");
     router = std::make_unique<berth::api::Router>(ro, executor.clock(), *ecs_api, *logs_api,
-                                                  [this] { return ResetState(); });
+                                                  *elbv2_api, [this] { return ResetState(); });
 #else
-    router = std::make_unique<berth::api::Router>(ro, executor.clock(), *ecs_api,
+    router = std::make_unique<berth::api::Router>(ro, executor.clock(), *ecs_api, *elbv2_api,
                                                   [this] { return ResetState(); });
 #endif
     router->ready = true;
@@ -168,6 +197,7 @@ struct Stack {
   berth::Status ResetState() {
     executor.RunPending();
     berth::Status st = control_plane->Reset();
+    if (st.ok()) st = load_balancing->Reset();
     // Reset destroyed every runner; FakeDriver keeps a record of every process it ever started
     // (the runners' exit callbacks are guarded by a weak alive token), so drop them too.
     driver.procs.clear();
@@ -311,6 +341,17 @@ berth::api::HttpRequest SignedJson(Stack& s, const std::string& op, std::string 
   req.body = std::move(body);
   req.from_loopback = true;
   const bool logs = op.rfind("logs:", 0) == 0;
+  if (op.rfind("elbv2:", 0) == 0) {
+    req.body = "Action=" + op.substr(6) + "&Version=2015-12-01&" + req.body;
+    req.headers = {{"Host", kHost},
+                   {"Content-Type", "application/x-www-form-urlencoded; charset=utf-8"}};
+    berth::auth::Headers to_sign = {req.headers[1]};
+    berth::auth::Headers extra = berth::auth::Sign(
+        req.method, kHost, req.target, to_sign, req.body, {kAccessKey, kSecret}, "us-east-1",
+        berth::api::Elbv2Api::kSigningName, s.executor.clock().NowMs());
+    for (auto& h : extra) req.headers.push_back(std::move(h));
+    return req;
+  }
   const std::string target = logs ? std::string("Logs_20140328.") + op.substr(5)
                                   : std::string(berth::api::EcsApi::kTargetPrefix) + op;
   req.headers = {{"Host", kHost},

@@ -8,7 +8,15 @@ OPS = ["RegisterTaskDefinition", "RunTask", "DescribeTasks", "StopTask", "ListTa
        "DescribeTaskDefinition", "ListTaskDefinitions", "ListTaskDefinitionFamilies",
        "DeregisterTaskDefinition", "DeleteTaskDefinitions", "CreateCluster", "DescribeClusters",
        "ListClusters", "DeleteCluster", "TagResource", "UntagResource", "ListTagsForResource",
-       "NoSuchOperation"]
+       "NoSuchOperation",
+       # CloudWatch Logs, then ELBv2 (same order as kOperations in fuzz_request.cc).
+       "logs:CreateLogGroup", "logs:CreateLogStream", "logs:PutLogEvents", "logs:GetLogEvents",
+       "logs:FilterLogEvents", "logs:DescribeLogGroups", "logs:DescribeLogStreams",
+       "logs:PutRetentionPolicy", "logs:DeleteLogGroup",
+       "elbv2:CreateLoadBalancer", "elbv2:CreateTargetGroup", "elbv2:CreateListener",
+       "elbv2:RegisterTargets", "elbv2:DeregisterTargets", "elbv2:DescribeTargetHealth",
+       "elbv2:DescribeLoadBalancers", "elbv2:DescribeTargetGroups", "elbv2:ModifyTargetGroup",
+       "elbv2:ModifyTargetGroupAttributes", "elbv2:DeleteTargetGroup", "elbv2:AddTags"]
 OUT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "seeds")
 ARN = "arn:aws:ecs:us-east-1:123456789012:task/default/0123456789abcdef0123456789abcdef"
 
@@ -45,6 +53,16 @@ RUN = {"cluster": "default", "taskDefinition": "fuzz", "count": 2, "startedBy": 
        "overrides": {"containerOverrides": [{"name": "c", "command": ["true"],
                                              "environment": [{"name": "X", "value": "y"}]}]},
        "tags": [{"key": "t", "value": "1"}], "clientToken": "tok-1"}
+
+TG_ARN = "arn:aws:elasticloadbalancing:us-east-1:123456789012:targetgroup/app/0123456789abcdef"
+LB_ARN = ("arn:aws:elasticloadbalancing:us-east-1:123456789012:loadbalancer/app/web/"
+          "0123456789abcdef")
+
+
+def form(control, op, body):
+    """An ELBv2 query-protocol body (the harness prepends Action and Version)."""
+    return bytes([control, OPS.index(op)]) + body.encode()
+
 
 SEEDS = {
     "register_task_definition": signed(0x01, "RegisterTaskDefinition", TD),
@@ -84,6 +102,26 @@ SEEDS = {
         ("Host", "127.0.0.1:4747"), ("Content-Type", "application/x-amz-json-1.1"),
         ("X-Amz-Target", "AmazonEC2ContainerServiceV20141113.RunTask")],
         json.dumps({"taskDefinition": "fuzz", "count": 1}))),
+    "elbv2_create_load_balancer": form(0x01, "elbv2:CreateLoadBalancer",
+                                       "Name=web&Subnets.member.1=subnet-a&Scheme=internal"
+                                       "&Tags.member.1.Key=k&Tags.member.1.Value=%3Cv%3E"),
+    "elbv2_create_target_group": form(0x01, "elbv2:CreateTargetGroup",
+                                      "Name=app&Protocol=HTTP&Port=8080&TargetType=ip"
+                                      "&HealthCheckIntervalSeconds=5&HealthCheckTimeoutSeconds=2"
+                                      "&HealthyThresholdCount=2&Matcher.HttpCode=200-299"),
+    "elbv2_create_listener": form(0x01, "elbv2:CreateListener",
+                                  "LoadBalancerArn=" + LB_ARN + "&Protocol=HTTP&Port=8088"
+                                  "&DefaultActions.member.1.Type=forward"
+                                  "&DefaultActions.member.1.TargetGroupArn=" + TG_ARN),
+    "elbv2_register_targets": form(0x41, "elbv2:RegisterTargets",
+                                   "TargetGroupArn=" + TG_ARN + "&Targets.member.1.Id=127.0.0.1"
+                                   "&Targets.member.1.Port=9000&Targets.member.2.Id=127.0.0.2"),
+    "elbv2_modify_attributes": form(0x01, "elbv2:ModifyTargetGroupAttributes",
+                                    "TargetGroupArn=" + TG_ARN + "&Attributes.member.1.Key="
+                                    "deregistration_delay.timeout_seconds"
+                                    "&Attributes.member.1.Value=0"),
+    "elbv2_describe_target_groups": form(0x01, "elbv2:DescribeTargetGroups",
+                                         "Names.member.1=app&PageSize=1&Marker=o.0"),
     "raw_reset": raw(0x00, http("POST", "/_berth/reset", [("Host", "127.0.0.1:4747")])),
 }
 

@@ -63,6 +63,19 @@ HttpResponse Router::Handle(const HttpRequest& req) {
   if (a.error != auth::AuthError::kNone) return AuthError(a);
 
   std::string target = req.Header("X-Amz-Target");
+  // Query-protocol services carry no X-Amz-Target: the credential scope names the service and
+  // the form body names the Action.
+  if (target.empty() && a.service == Elbv2Api::kSigningName) {
+    if (req.method != "POST") {
+      return JsonError(405, "MethodNotAllowed", "Elastic Load Balancing requests must use POST.");
+    }
+    std::string payload = req.Header("x-amz-content-sha256");
+    if (payload.rfind("UNSIGNED", 0) == 0 || payload.rfind("STREAMING", 0) == 0) {
+      return JsonError(403, "InvalidSignatureException",
+                       "The request payload must be signed for this service.");
+    }
+    return elbv2_.Handle(req.body, a.region);
+  }
   struct JsonService {
     const char* prefix;
     const char* signing_name;

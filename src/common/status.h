@@ -36,6 +36,12 @@ enum class Resource {
   kTaskDefinition,
   kContainerInstance,
   kInactiveService,  // an operation that needs an ACTIVE service met a DRAINING/INACTIVE one
+  // Elastic Load Balancing v2 (lb/).
+  kLoadBalancer,
+  kTargetGroup,
+  kListener,
+  kTarget,
+  kTag,
 };
 
 class [[nodiscard]] Status {

@@ -8,12 +8,16 @@
 #include <cstdlib>
 
 #include "api/ecs/ecs_api.h"
+#include "api/elbv2/elbv2_api.h"
 #include "api/http/http_server.h"
 #include "api/router.h"
 #include "daemon/asio_executor.h"
 #include "daemon/data_dir.h"
 #include "driver/process_driver.h"
 #include "ecs/control_plane.h"
+#include "lb/load_balancing.h"
+#include "network/task_networks.h"
+#include "daemon/service_load_balancing.h"
 #include "logs/log_store.h"
 #include "logs/pipeline.h"
 #include "state/state_store.h"
@@ -90,7 +94,36 @@ int Serve(const ServeOptions& options) {
   }
   logs::Pipeline pipeline(**log_store, executor.clock());
   driver::ProcessDriver driver(executor, dir);
+  // Load balancers: their own thread for the listeners' proxies and health checks. Declared
+  // before the control plane so it outlives it: tasks stop (and deregister) before the
+  // listeners close.
+  lb::Options lb_options;
+  lb_options.data_dir = dir;
+  lb_options.bind_address = options.lb_bind_address;
+  lb_options.account_id = options.account_id;
+  auto load_balancing = lb::LoadBalancing::Open(executor, lb_options);
+  if (!load_balancing.ok()) {
+    Log("cannot start the load balancers: " + load_balancing.status().message());
+    return 1;
+  }
+  for (const auto& w : (*load_balancing)->TakeWarnings()) Log(w);
+  // Task network namespaces (awsvpc, bridge). Without root, awsvpc is refused at RunTask and
+  // bridge tasks use the host network.
+  network::Options net_options;
+  net_options.subnet = options.task_subnet;
+  net_options.bridge = options.task_bridge;
+  network::TaskNetworks networks(net_options);
+  if (Status a = networks.Available(); a.ok()) {
+    if (int n = networks.SweepLeftovers(); n > 0) {
+      Log("removed " + std::to_string(n) + " task network links left by an earlier daemon");
+    }
+  } else {
+    Log("task networks unavailable: " + a.message());
+  }
+  ServiceLoadBalancing service_lb(executor, **load_balancing);
   ecs::Options cp_options;
+  cp_options.networks = &networks;
+  cp_options.load_balancing = &service_lb;
   cp_options.account_id = options.account_id;
   cp_options.default_region = options.region;
   cp_options.stopped_task_retention_ms = options.stopped_task_retention_s * 1000LL;
@@ -105,17 +138,19 @@ int Serve(const ServeOptions& options) {
 
   api::EcsApi ecs_api(control_plane);
   api::LogsApi logs_api(**log_store, executor.clock(), options.account_id);
+  api::Elbv2Api elbv2_api(**load_balancing);
   api::RouterOptions router_options;
   router_options.listen_host = host;
   router_options.port = port;
   router_options.allow_reset = options.allow_reset;
   router_options.credentials = {creds->access_key_id, creds->secret_access_key};
-  api::Router router(router_options, executor.clock(), ecs_api, logs_api,
-                     [&control_plane, &log_store] {
+  api::Router router(router_options, executor.clock(), ecs_api, logs_api, elbv2_api,
+                     [&control_plane, &log_store, &load_balancing] {
                        Status st = control_plane.Reset();
                        for (const auto& g : (*log_store)->ListGroups()) {
                          if (st.ok()) st = (*log_store)->DeleteGroup(g.name);
                        }
+                       if (st.ok()) st = (*load_balancing)->Reset();
                        return st;
                      });
   api::HttpServer server(io, [&router](const api::HttpRequest& r) { return router.Handle(r); });

@@ -9,6 +9,7 @@ import json
 import os
 import shutil
 import signal
+import socket
 import subprocess
 import tempfile
 import time
@@ -213,6 +214,15 @@ def wait_for(predicate, timeout=30, interval=0.1, what="condition"):
             return last
         time.sleep(interval)
     raise AssertionError("timed out waiting for %s (last: %r)" % (what, last))
+
+
+def free_port():
+    """A loopback TCP port nothing listens on right now (for listeners the test creates)."""
+    s = socket.socket()
+    s.bind(("127.0.0.1", 0))
+    port = s.getsockname()[1]
+    s.close()
+    return port
 
 
 def fast_waiter(client, name, delay=1, attempts=60):
