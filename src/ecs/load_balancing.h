@@ -27,8 +27,8 @@ class LoadBalancing {
   // passed (at once when the target is unknown).
   virtual void Deregister(const std::string& target_group_arn, const LbTarget& target,
                           std::function<void()> drained) = 0;
-  // ELBv2's TargetHealth.State: "initial", "healthy", "unhealthy", "draining", "unused", or
-  // "" for an unknown target.
+  // ELBv2's TargetHealth.State: "initial", "healthy", "unhealthy", "draining", or "unused"
+  // (also for a target that is not registered); "" when the group is unknown.
   virtual std::string TargetState(const std::string& target_group_arn, const LbTarget& target) = 0;
 };
 
