@@ -114,6 +114,12 @@ const char* const kOperations[] = {
     "elbv2:ModifyTargetGroupAttributes",
     "elbv2:DeleteTargetGroup",
     "elbv2:AddTags",
+    // ECS services (appended, so the seeds' operation indexes above stay valid).
+    "CreateService",
+    "UpdateService",
+    "DescribeServices",
+    "ListServices",
+    "DeleteService",
 };
 constexpr size_t kNumOperations = sizeof(kOperations) / sizeof(kOperations[0]);
 

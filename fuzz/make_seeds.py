@@ -16,7 +16,8 @@ OPS = ["RegisterTaskDefinition", "RunTask", "DescribeTasks", "StopTask", "ListTa
        "elbv2:CreateLoadBalancer", "elbv2:CreateTargetGroup", "elbv2:CreateListener",
        "elbv2:RegisterTargets", "elbv2:DeregisterTargets", "elbv2:DescribeTargetHealth",
        "elbv2:DescribeLoadBalancers", "elbv2:DescribeTargetGroups", "elbv2:ModifyTargetGroup",
-       "elbv2:ModifyTargetGroupAttributes", "elbv2:DeleteTargetGroup", "elbv2:AddTags"]
+       "elbv2:ModifyTargetGroupAttributes", "elbv2:DeleteTargetGroup", "elbv2:AddTags",
+       "CreateService", "UpdateService", "DescribeServices", "ListServices", "DeleteService"]
 OUT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "seeds")
 ARN = "arn:aws:ecs:us-east-1:123456789012:task/default/0123456789abcdef0123456789abcdef"
 
@@ -123,6 +124,20 @@ SEEDS = {
     "elbv2_describe_target_groups": form(0x01, "elbv2:DescribeTargetGroups",
                                          "Names.member.1=app&PageSize=1&Marker=o.0"),
     "raw_reset": raw(0x00, http("POST", "/_berth/reset", [("Host", "127.0.0.1:4747")])),
+    # Services: the fuzz stack keeps its tasks in a FakeDriver; clock advances run the scheduler.
+    "create_service": signed(0x51, "CreateService", {
+        "serviceName": "svc", "taskDefinition": "fuzz", "desiredCount": 2,
+        "deploymentConfiguration": {"maximumPercent": 100, "minimumHealthyPercent": 50,
+                                    "deploymentCircuitBreaker": {"enable": True, "rollback": True}},
+        "healthCheckGracePeriodSeconds": 5, "tags": [{"key": "a", "value": "b"}],
+        "propagateTags": "SERVICE"}),
+    "update_service": signed(0x65, "UpdateService", {
+        "service": "svc", "taskDefinition": "fuzz", "forceNewDeployment": True,
+        "desiredCount": 3, "volumeConfigurations": []}),
+    "describe_services": signed(0x01, "DescribeServices", {"services": ["svc", "nope"],
+                                                          "include": ["TAGS"]}),
+    "list_services": signed(0x01, "ListServices", {"maxResults": 1}),
+    "delete_service": signed(0x91, "DeleteService", {"service": "svc", "force": True}),
 }
 
 os.makedirs(OUT, exist_ok=True)
