@@ -22,6 +22,16 @@ namespace berth::lb {
 
 namespace {
 
+// Adds the tag or replaces its value (tags are merged by key).
+void SetTag(Tags* tags, const std::string& key, const std::string& value) {
+  auto it = std::find_if(tags->begin(), tags->end(), [&](const auto& p) { return p.first == key; });
+  if (it != tags->end()) {
+    it->second = value;
+  } else {
+    tags->emplace_back(key, value);
+  }
+}
+
 // Never answers (Options::data_path = false).
 class SilentProber : public Prober {
  public:
@@ -242,28 +252,14 @@ Status LoadBalancing::AddTags(const std::vector<std::string>& arns, const Tags& 
     Tags* t = TagsOf(arn, &st);
     if (!t) return st;
     Tags merged = *t;
-    for (const auto& [k, v] : tags) {
-      auto it = std::find_if(merged.begin(), merged.end(), [&](auto& p) { return p.first == k; });
-      if (it != merged.end()) {
-        it->second = v;
-      } else {
-        merged.emplace_back(k, v);
-      }
-    }
+    for (const auto& tag : tags) SetTag(&merged, tag.first, tag.second);
     if (merged.size() > kMaxTags) {
       return Status(Code::kResourceExhausted, "'" + arn + "' would have more than 50 tags", kTag);
     }
     targets.push_back(t);
   }
   for (Tags* t : targets) {
-    for (const auto& [k, v] : tags) {
-      auto it = std::find_if(t->begin(), t->end(), [&](auto& p) { return p.first == k; });
-      if (it != t->end()) {
-        it->second = v;
-      } else {
-        t->emplace_back(k, v);
-      }
-    }
+    for (const auto& tag : tags) SetTag(t, tag.first, tag.second);
   }
   return Save();
 }

@@ -174,7 +174,8 @@ LoadBalancing::ModifyTargetGroupAttributes(
       delay = std::stoi(value);
       continue;
     }
-    auto f = std::find_if(fixed.begin(), fixed.end(), [&](auto& p) { return p.first == key; });
+    const std::string& name = key;  // clang 14 cannot capture a structured binding
+    auto f = std::find_if(fixed.begin(), fixed.end(), [&](auto& p) { return p.first == name; });
     if (f == fixed.end()) {
       return InvalidArgument("Target group attribute key '" + key + "' is not recognized");
     }
