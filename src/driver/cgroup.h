@@ -22,7 +22,7 @@
 #include <string>
 #include <vector>
 
-#include "driver/unique_fd.h"
+#include "common/unique_fd.h"
 
 namespace berth::driver {
 

@@ -14,7 +14,7 @@
 #include <thread>
 
 #include "driver/process_driver_test_util.h"
-#include "driver/unique_fd.h"
+#include "common/unique_fd.h"
 
 namespace berth::driver::driver_test {
 namespace {

@@ -20,7 +20,7 @@
 #include <unordered_map>
 #include <vector>
 
-#include "driver/unique_fd.h"
+#include "common/unique_fd.h"
 
 namespace berth::driver {
 

@@ -53,11 +53,6 @@ std::string ExtAckMessage(const nlmsghdr& msg) {
 
 }  // namespace
 
-void Fd::reset(int fd) {
-  if (fd_ >= 0) ::close(fd_);
-  fd_ = fd;
-}
-
 NetlinkRequest::NetlinkRequest(uint16_t type, uint16_t flags) {
   buf_.resize(NLMSG_HDRLEN);
   auto* h = reinterpret_cast<nlmsghdr*>(buf_.data());
@@ -113,7 +108,7 @@ std::vector<char>& NetlinkRequest::Finish(uint32_t seq) {
 }
 
 Result<NetlinkSocket> NetlinkSocket::Open() {
-  Fd fd(socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_ROUTE));
+  UniqueFd fd(socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_ROUTE));
   if (!fd.valid()) return Internal("opening a netlink socket: " + ErrnoText(errno));
   int one = 1;
   // Best effort: the kernel's own words for a refusal ("Unknown device type"), without the echo

@@ -7,7 +7,7 @@
 // namespace later uses it; that is how one thread configures a task's namespace without
 // entering it.
 //
-// Ownership: Fd and NetlinkSocket own their descriptors (move-only). Threads: any, one at a time
+// Ownership: NetlinkSocket owns their descriptors (move-only). Threads: any, one at a time
 // per object.
 #pragma once
 
@@ -20,35 +20,9 @@
 #include <vector>
 
 #include "common/status.h"
+#include "common/unique_fd.h"
 
 namespace berth::network {
-
-// Owns one file descriptor; closes it when destroyed.
-class Fd {
- public:
-  Fd() = default;
-  explicit Fd(int fd) : fd_(fd) {}
-  ~Fd() { reset(); }
-  Fd(Fd&& other) noexcept : fd_(other.release()) {}
-  Fd& operator=(Fd&& other) noexcept {
-    if (this != &other) reset(other.release());
-    return *this;
-  }
-  Fd(const Fd&) = delete;
-  Fd& operator=(const Fd&) = delete;
-
-  int get() const { return fd_; }
-  bool valid() const { return fd_ >= 0; }
-  int release() {
-    int fd = fd_;
-    fd_ = -1;
-    return fd;
-  }
-  void reset(int fd = -1);
-
- private:
-  int fd_ = -1;
-};
 
 // One rtnetlink request: a header, a fixed family struct (ifinfomsg, ifaddrmsg, rtmsg), then
 // attributes, which may nest.
@@ -92,11 +66,11 @@ class NetlinkSocket {
                const std::function<void(const nlmsghdr&)>& on_message, int* err = nullptr);
 
  private:
-  explicit NetlinkSocket(Fd fd) : fd_(std::move(fd)) {}
+  explicit NetlinkSocket(UniqueFd fd) : fd_(std::move(fd)) {}
   Status Exchange(NetlinkRequest& request, const std::string& what,
                   const std::function<void(const nlmsghdr&)>* on_message, int* err);
 
-  Fd fd_;
+  UniqueFd fd_;
   uint32_t seq_ = 0;
 };
 

@@ -49,7 +49,7 @@ bool HasCapability(const __user_cap_data_struct (&data)[2], int cap) {
 
 // A new network namespace with a netlink socket inside it; both hold it alive.
 struct NewNamespace {
-  Fd netns;
+  UniqueFd netns;
   std::optional<NetlinkSocket> netlink;
   Status status;
 };

@@ -99,20 +99,20 @@ sockaddr_in Address(const std::string& ip, int port) {
   return sa;
 }
 
-Fd Listen(const std::string& ip, int port) {
-  Fd fd(socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0));
+UniqueFd Listen(const std::string& ip, int port) {
+  UniqueFd fd(socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0));
   int one = 1;
   setsockopt(fd.get(), SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
   sockaddr_in sa = Address(ip, port);
   if (bind(fd.get(), reinterpret_cast<sockaddr*>(&sa), sizeof sa) != 0 ||
       listen(fd.get(), 16) != 0) {
     ADD_FAILURE() << "listen on " << ip << ":" << port << ": " << std::strerror(errno);
-    return Fd();
+    return UniqueFd();
   }
   return fd;
 }
 
-int PortOf(const Fd& listener) {
+int PortOf(const UniqueFd& listener) {
   sockaddr_in sa{};
   socklen_t len = sizeof sa;
   getsockname(listener.get(), reinterpret_cast<sockaddr*>(&sa), &len);
@@ -126,9 +126,9 @@ bool WaitReadable(int fd, int ms = 3000) {
 
 // Connects to ip:port (from the calling thread's namespace), then the listener (which must be
 // the one behind ip:port) accepts and sends `token`; returns what the client read, or the error.
-std::string Exchange(const std::string& ip, int port, const Fd& listener,
+std::string Exchange(const std::string& ip, int port, const UniqueFd& listener,
                      const std::string& token) {
-  Fd client(socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0));
+  UniqueFd client(socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0));
   sockaddr_in sa = Address(ip, port);
   if (connect(client.get(), reinterpret_cast<sockaddr*>(&sa), sizeof sa) != 0 &&
       errno != EINPROGRESS) {
@@ -141,7 +141,7 @@ std::string Exchange(const std::string& ip, int port, const Fd& listener,
   getsockopt(client.get(), SOL_SOCKET, SO_ERROR, &err, &len);
   if (err != 0) return std::string("connect: ") + std::strerror(err);
   if (!WaitReadable(listener.get())) return "accept: nothing arrived";
-  Fd server(accept4(listener.get(), nullptr, nullptr, SOCK_CLOEXEC));
+  UniqueFd server(accept4(listener.get(), nullptr, nullptr, SOCK_CLOEXEC));
   if (!server.valid()) return std::string("accept: ") + std::strerror(errno);
   if (write(server.get(), token.data(), token.size()) != static_cast<ssize_t>(token.size())) {
     return "write failed";
@@ -177,7 +177,7 @@ class TaskNetworksTest : public ::testing::Test {
     return net.ok() ? *net : TaskNetwork{};
   }
 
-  Fd lock_;
+  UniqueFd lock_;
   std::unique_ptr<TaskNetworks> nets_;
 };
 
@@ -232,7 +232,7 @@ TEST_F(TaskNetworksTest, TwoTasksEachHaveTheirOwnAddressAndPort80) {
   }
 
   // Inside each: only lo and eth0; both bind port 80.
-  Fd listen_a, listen_b;
+  UniqueFd listen_a, listen_b;
   InNamespace(a.netns_fd, [&] {
     EXPECT_EQ(InterfacesHere(), (std::vector<std::string>{"eth0", "lo"}));
     listen_a = Listen("0.0.0.0", 80);
@@ -271,7 +271,7 @@ TEST_F(TaskNetworksTest, EthZeroHasTheAddressMacAndDefaultRoute) {
   std::string routes, mac_inside, kind, address_inside;
   InNamespace(net.netns_fd, [&] {
     routes = ReadFile("/proc/thread-self/net/route");
-    Fd probe(socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0));  // a socket of the task's namespace
+    UniqueFd probe(socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0));  // a socket of the task's namespace
     ifreq ifr{};
     std::snprintf(ifr.ifr_name, sizeof ifr.ifr_name, "eth0");
     ASSERT_EQ(ioctl(probe.get(), SIOCGIFHWADDR, &ifr), 0) << std::strerror(errno);
@@ -307,9 +307,9 @@ TEST_F(TaskNetworksTest, TaskReachesTheHostAtTheGatewayAndOtherTasks) {
   TaskNetwork b = MustCreate(RandomHex(32));
   ASSERT_GE(a.netns_fd, 0);
   ASSERT_GE(b.netns_fd, 0);
-  Fd on_host = Listen(a.gateway, 0);  // the test bridge's own address
+  UniqueFd on_host = Listen(a.gateway, 0);  // the test bridge's own address
   ASSERT_TRUE(on_host.valid());
-  Fd in_b;
+  UniqueFd in_b;
   InNamespace(b.netns_fd, [&] { in_b = Listen("0.0.0.0", 8080); });
   InNamespace(a.netns_fd, [&] {
     EXPECT_EQ(Exchange(a.gateway, PortOf(on_host), on_host, "host"), "host");

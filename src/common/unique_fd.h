@@ -4,7 +4,7 @@
 
 #include <unistd.h>
 
-namespace berth::driver {
+namespace berth {
 
 class UniqueFd {
  public:
@@ -35,4 +35,4 @@ class UniqueFd {
   int fd_ = -1;
 };
 
-}  // namespace berth::driver
+}  // namespace berth
