@@ -11,7 +11,7 @@
 #include "api/elbv2/elbv2_api.h"
 #include "api/http/http_server.h"
 #include "api/router.h"
-#include "daemon/asio_executor.h"
+#include "common/asio_executor.h"
 #include "daemon/data_dir.h"
 #include "driver/process_driver.h"
 #include "ecs/control_plane.h"

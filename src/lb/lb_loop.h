@@ -5,15 +5,12 @@
 // Owned by LoadBalancing; Stop() (any thread but the lb thread) ends the loop and joins.
 #pragma once
 
-#include <map>
-#include <memory>
-#include <mutex>
 #include <thread>
 
 #include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/io_context.hpp>
-#include <boost/asio/steady_timer.hpp>
 
+#include "common/asio_executor.h"
 #include "common/clock.h"
 
 namespace berth::lb {
@@ -28,19 +25,18 @@ class LbLoop : public Executor {
   boost::asio::io_context& io() { return io_; }
   bool OnLoopThread() const { return std::this_thread::get_id() == thread_.get_id(); }
 
-  const Clock& clock() const override { return clock_; }
-  void Post(std::function<void()> fn) override;
-  TimerId RunAfter(int64_t delay_ms, std::function<void()> fn) override;
-  void Cancel(TimerId id) override;
+  const Clock& clock() const override { return executor_.clock(); }
+  void Post(std::function<void()> fn) override { executor_.Post(std::move(fn)); }
+  TimerId RunAfter(int64_t delay_ms, std::function<void()> fn) override {
+    return executor_.RunAfter(delay_ms, std::move(fn));
+  }
+  void Cancel(TimerId id) override { executor_.Cancel(id); }
 
  private:
   boost::asio::io_context io_{1};
+  AsioExecutor executor_{io_};
   boost::asio::executor_work_guard<boost::asio::io_context::executor_type> work_;
   std::thread thread_;
-  SystemClock clock_;
-  std::mutex mu_;
-  TimerId next_id_ = 1;                                                    // guarded by mu_
-  std::map<TimerId, std::shared_ptr<boost::asio::steady_timer>> timers_;  // guarded by mu_
 };
 
 }  // namespace berth::lb

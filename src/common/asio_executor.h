@@ -1,6 +1,8 @@
-// AsioExecutor: the real Executor — the control thread's boost::asio::io_context and its
-// timers. Post/RunAfter/Cancel may be called from any thread (they hop onto the io_context);
-// callbacks run on the thread that runs io_context::run().
+// AsioExecutor: the real Executor over a boost::asio::io_context and its timers — the control
+// thread's (daemon) and the load balancer's (lb::LbLoop). Post/RunAfter/Cancel may be called
+// from any thread (they hop onto the io_context); callbacks run on the thread that runs
+// io_context::run(). A cancelled timer never fires, even when it had already expired and its
+// handler was queued.
 #pragma once
 
 #include <map>
@@ -12,7 +14,7 @@
 
 #include "common/clock.h"
 
-namespace berth::daemon {
+namespace berth {
 
 class AsioExecutor : public Executor {
  public:
@@ -22,6 +24,8 @@ class AsioExecutor : public Executor {
   void Post(std::function<void()> fn) override;
   TimerId RunAfter(int64_t delay_ms, std::function<void()> fn) override;
   void Cancel(TimerId id) override;
+  // Forgets every pending timer (after the io_context has stopped).
+  void ForgetTimers();
 
  private:
   boost::asio::io_context& io_;
@@ -31,4 +35,4 @@ class AsioExecutor : public Executor {
   std::map<TimerId, std::shared_ptr<boost::asio::steady_timer>> timers_;  // guarded by mu_
 };
 
-}  // namespace berth::daemon
+}  // namespace berth

@@ -1,8 +1,8 @@
-#include "daemon/asio_executor.h"
+#include "common/asio_executor.h"
 
 #include <boost/asio/post.hpp>
 
-namespace berth::daemon {
+namespace berth {
 
 void AsioExecutor::Post(std::function<void()> fn) { boost::asio::post(io_, std::move(fn)); }
 
@@ -16,11 +16,14 @@ TimerId AsioExecutor::RunAfter(int64_t delay_ms, std::function<void()> fn) {
     timers_[id] = timer;
   }
   timer->async_wait([this, id, fn = std::move(fn)](const boost::system::error_code& ec) {
+    bool cancelled;
     {
       std::lock_guard<std::mutex> lock(mu_);
-      timers_.erase(id);
+      // Cancel() erases first: a timer that expired but was cancelled before its handler ran
+      // must not fire.
+      cancelled = timers_.erase(id) == 0;
     }
-    if (!ec) fn();
+    if (!ec && !cancelled) fn();
   });
   return id;
 }
@@ -34,7 +37,13 @@ void AsioExecutor::Cancel(TimerId id) {
     timer = it->second;
     timers_.erase(it);
   }
-  timer->cancel();
+  // Cancelling from another thread would race the timer's own handler: hop onto the loop.
+  boost::asio::post(io_, [timer] { timer->cancel(); });
 }
 
-}  // namespace berth::daemon
+void AsioExecutor::ForgetTimers() {
+  std::lock_guard<std::mutex> lock(mu_);
+  timers_.clear();
+}
+
+}  // namespace berth
