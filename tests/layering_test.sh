@@ -12,10 +12,11 @@ allowed() {
     network) echo "common network" ;;
     lb) echo "common lb" ;;
     logs) echo "common logs" ;;
+    events) echo "common events" ;;
     runner) echo "common model driver logs runner" ;;
-    ecs) echo "common model driver network lb logs runner state ecs" ;;
-    api) echo "common model driver network lb logs runner state ecs api" ;;
-    daemon) echo "common model driver network lb logs runner state ecs api daemon" ;;
+    ecs) echo "common model driver network lb logs events runner state ecs" ;;
+    api) echo "common model driver network lb logs events runner state ecs api" ;;
+    daemon) echo "common model driver network lb logs events runner state ecs api daemon" ;;
     cli) echo "common api cli" ;;
     *) echo "" ;;
   esac
