@@ -10,16 +10,22 @@ int main(int argc, char** argv) {
     berth::daemon::ServeOptions opts;
     CLI::App app{"berth serve: the berth daemon (ECS API on a loopback port; runs tasks)"};
     app.add_option("--listen", opts.listen, "HOST:PORT to listen on (port 0: any free port)");
-    app.add_option("--data-dir", opts.data_dir, "State, credentials and task files (default ~/.local/share/berth)");
+    app.add_option("--data-dir", opts.data_dir,
+                   "State, credentials and task files (default ~/.local/share/berth)");
     app.add_option("--region", opts.region, "Region for resources created before any request");
     app.add_option("--account-id", opts.account_id, "Account id in ARNs");
     app.add_flag("--allow-reset", opts.allow_reset, "Enable POST /_berth/reset (test harnesses)");
     app.add_option("--task-subnet", opts.task_subnet,
                    "IPv4 subnet for awsvpc/bridge tasks' own addresses (default 10.213.0.0/16; "
                    "the first address is the host's, on the bridge)");
-    app.add_option("--task-bridge", opts.task_bridge, "Linux bridge for task networks (default berth0)");
+    app.add_option("--task-bridge", opts.task_bridge,
+                   "Linux bridge for task networks (default berth0)");
     app.add_option("--lb-bind-address", opts.lb_bind_address,
                    "IPv4 address ELBv2 listeners listen on (default 127.0.0.1)");
+    app.add_option("--lb-forwarding", opts.lb_forwarding,
+                   "How listeners forward local connections: auto (in the kernel with nftables "
+                   "when berth runs as root, else through berth's proxy) or proxy (always)")
+        ->check(CLI::IsMember({"auto", "proxy"}));
     app.add_option("--stopped-task-retention", opts.stopped_task_retention_s,
                    "Seconds a stopped task stays describable (default 3600)");
     try {

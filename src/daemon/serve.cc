@@ -13,13 +13,13 @@
 #include "api/router.h"
 #include "common/asio_executor.h"
 #include "daemon/data_dir.h"
+#include "daemon/service_load_balancing.h"
 #include "driver/process_driver.h"
 #include "ecs/control_plane.h"
 #include "lb/load_balancing.h"
-#include "network/task_networks.h"
-#include "daemon/service_load_balancing.h"
 #include "logs/log_store.h"
 #include "logs/pipeline.h"
+#include "network/task_networks.h"
 #include "state/state_store.h"
 
 namespace berth::daemon {
@@ -36,7 +36,8 @@ bool SplitListen(const std::string& listen, std::string* host, int* port) {
   if (colon == std::string::npos) return false;
   *host = listen.substr(0, colon);
   std::string p = listen.substr(colon + 1);
-  if (host->empty() || p.empty() || p.size() > 5 || p.find_first_not_of("0123456789") != std::string::npos) {
+  if (host->empty() || p.empty() || p.size() > 5 ||
+      p.find_first_not_of("0123456789") != std::string::npos) {
     return false;
   }
   *port = std::stoi(p);
@@ -47,7 +48,8 @@ std::vector<std::pair<std::string, std::string>> BaseEnvironment(const std::stri
   const char* path = getenv("PATH");
   const char* home = getenv("HOME");
   return {
-      {"PATH", path && *path ? path : "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"},
+      {"PATH",
+       path && *path ? path : "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"},
       {"HOME", home && *home ? home : "/root"},
       {"AWS_EXECUTION_ENV", "AWS_ECS_EC2"},
       {"AWS_REGION", region},
@@ -101,12 +103,19 @@ int Serve(const ServeOptions& options) {
   lb_options.data_dir = dir;
   lb_options.bind_address = options.lb_bind_address;
   lb_options.account_id = options.account_id;
+  lb_options.kernel_forwarding = options.lb_forwarding != "proxy";
+  lb_options.task_interfaces = {options.task_bridge};
+  lb_options.task_subnets = {options.task_subnet};
   auto load_balancing = lb::LoadBalancing::Open(executor, lb_options);
   if (!load_balancing.ok()) {
     Log("cannot start the load balancers: " + load_balancing.status().message());
     return 1;
   }
   for (const auto& w : (*load_balancing)->TakeWarnings()) Log(w);
+  if (!(*load_balancing)->kernel_table().empty()) {
+    Log("listeners forward local connections in the kernel (nftables table ip " +
+        (*load_balancing)->kernel_table() + ")");
+  }
   // Task network namespaces (awsvpc, bridge). Without root, awsvpc is refused at RunTask and
   // bridge tasks use the host network.
   network::Options net_options;

@@ -14,6 +14,7 @@ struct ServeOptions {
   bool allow_reset = false;
   int stopped_task_retention_s = 3600;
   std::string lb_bind_address = "127.0.0.1";  // where ELBv2 listeners listen
+  std::string lb_forwarding = "auto";  // "auto": kernel (nftables) when possible; "proxy"
   std::string task_subnet = "10.213.0.0/16";   // awsvpc/bridge task addresses
   std::string task_bridge = "berth0";
 };

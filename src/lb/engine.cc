@@ -40,13 +40,14 @@ void Engine::RemoveGroup(const std::string& arn) {
   std::vector<std::function<void()>> closers;
   for (auto& [key, t] : it->second.targets) {
     StopChecks(t);
-    lb_.Cancel(t.drain_timer);
+    CancelDrainTimers(t);
     t.slot->on_idle = nullptr;
     for (auto& [id, close] : t.slot->closers) closers.push_back(close);
     for (auto& d : t.drained) drained.push_back(std::move(d));
     board_.Erase(arn, key);
   }
   groups_.erase(it);
+  if (routing_observer_) routing_observer_(arn);
   for (auto& c : closers) c();
   for (auto& d : drained) d();
 }
@@ -82,8 +83,7 @@ void Engine::AddTarget(const std::string& arn, const TargetKey& key, uint64_t ge
     t.slot->key = key;
   } else if (t.draining) {
     // Registered again while draining: the drain is over, the target starts afresh.
-    lb_.Cancel(t.drain_timer);
-    t.drain_timer = 0;
+    CancelDrainTimers(t);
     t.slot->on_idle = nullptr;
     t.draining = false;
     drained = std::move(t.drained);
@@ -108,8 +108,8 @@ void Engine::AddTarget(const std::string& arn, const TargetKey& key, uint64_t ge
 void Engine::DrainTarget(const std::string& arn, const TargetKey& key,
                          std::function<void()> drained) {
   auto git = groups_.find(arn);
-  auto it = git == groups_.end() ? decltype(git->second.targets.end()){}
-                                 : git->second.targets.find(key);
+  auto it =
+      git == groups_.end() ? decltype(git->second.targets.end()){} : git->second.targets.find(key);
   if (git == groups_.end() || it == git->second.targets.end()) {
     if (drained) drained();
     return;
@@ -120,9 +120,10 @@ void Engine::DrainTarget(const std::string& arn, const TargetKey& key,
   t.draining = true;
   StopChecks(t);
   Publish(arn, key, t, DrainingHealth());
-  // berth ends the drain as soon as no connection is open (AWS waits out the delay).
-  if (t.slot->open == 0) return FinishDrain(arn, key, false);
+  // As on AWS, the drain ends as soon as no connection is open.
+  if (Idle(arn, t)) return FinishDrain(arn, key, false);
   const uint64_t generation = t.generation;
+  if (tracked_connections_) PollIdle(arn, key, t);
   t.slot->on_idle = [this, arn, key, generation] {
     // Runs inside a Lease's destructor: finish on a later turn, outside the caller's frame.
     lb_.Post([this, arn, key, generation] {
@@ -130,7 +131,7 @@ void Engine::DrainTarget(const std::string& arn, const TargetKey& key,
       if (g == groups_.end()) return;
       auto tt = g->second.targets.find(key);
       if (tt == g->second.targets.end() || tt->second.generation != generation ||
-          !tt->second.draining) {
+          !tt->second.draining || !Idle(arn, tt->second)) {
         return;
       }
       FinishDrain(arn, key, false);
@@ -148,11 +149,40 @@ void Engine::DrainTarget(const std::string& arn, const TargetKey& key,
   });
 }
 
+bool Engine::Idle(const std::string& arn, const Target& t) const {
+  if (t.slot->open > 0) return false;
+  return !tracked_connections_ || tracked_connections_(arn, t.slot->key) == 0;
+}
+
+void Engine::PollIdle(const std::string& arn, const TargetKey& key, Target& t) {
+  constexpr int64_t kPollMs = 1000;
+  const uint64_t generation = t.generation;
+  t.idle_poll_timer = lb_.RunAfter(kPollMs, [this, arn, key, generation] {
+    auto g = groups_.find(arn);
+    if (g == groups_.end()) return;
+    auto tt = g->second.targets.find(key);
+    if (tt == g->second.targets.end() || tt->second.generation != generation ||
+        !tt->second.draining) {
+      return;
+    }
+    tt->second.idle_poll_timer = 0;
+    if (Idle(arn, tt->second)) return FinishDrain(arn, key, false);
+    PollIdle(arn, key, tt->second);
+  });
+}
+
+void Engine::CancelDrainTimers(Target& t) {
+  lb_.Cancel(t.drain_timer);
+  lb_.Cancel(t.idle_poll_timer);
+  t.drain_timer = 0;
+  t.idle_poll_timer = 0;
+}
+
 void Engine::FinishDrain(const std::string& arn, const TargetKey& key, bool close_connections) {
   Group& g = groups_.at(arn);
   auto it = g.targets.find(key);
   Target& t = it->second;
-  lb_.Cancel(t.drain_timer);
+  CancelDrainTimers(t);
   t.slot->on_idle = nullptr;
   std::vector<std::function<void()>> closers;
   if (close_connections) {
@@ -163,6 +193,16 @@ void Engine::FinishDrain(const std::string& arn, const TargetKey& key, bool clos
   board_.Erase(arn, key);
   for (auto& c : closers) c();
   for (auto& d : drained) d();
+}
+
+std::vector<TargetKey> Engine::Routable(const std::string& arn) const {
+  std::vector<TargetKey> out;
+  auto git = groups_.find(arn);
+  if (git == groups_.end() || !git->second.in_use) return out;
+  for (const auto& [key, t] : git->second.targets) {
+    if (!t.draining && t.tracker.healthy()) out.push_back(key);
+  }
+  return out;
 }
 
 std::unique_ptr<Lease> Engine::Pick(const std::string& arn) {
@@ -185,7 +225,7 @@ void Engine::Shutdown() {
   for (auto& [arn, g] : groups_) {
     for (auto& [key, t] : g.targets) {
       StopChecks(t);
-      lb_.Cancel(t.drain_timer);
+      CancelDrainTimers(t);
       t.slot->on_idle = nullptr;
     }
   }
@@ -259,6 +299,7 @@ void Engine::StopChecks(Target& t) {
 void Engine::Publish(const std::string& arn, const TargetKey& key, const Target& t,
                      const TargetHealth& h) {
   board_.Set(arn, key, t.generation, h);
+  if (routing_observer_ && !shut_down_) routing_observer_(arn);
 }
 
 }  // namespace berth::lb

@@ -12,6 +12,11 @@
 // drain ends when their last connection closes or the deregistration delay passes (then the
 // remaining connections are closed), and `drained` runs (on the lb thread).
 //
+// The kernel data path (kernel_forwarding.h) forwards connections Pick never sees: the engine
+// tells it when a group's routable targets may have changed (SetRoutingObserver), and asks how
+// many kernel-forwarded connections a draining target still has (SetTrackedConnections, polled
+// once a second while it drains).
+//
 // Threads: the lb thread only (or one test thread with a FakeExecutor); verdicts are published
 // to a HealthBoard for the control thread.
 #pragma once
@@ -81,6 +86,18 @@ class Engine {
 
   // A lease on the next healthy, non-draining target of the group (round-robin), or null.
   std::unique_ptr<Lease> Pick(const std::string& arn);
+  // The targets Pick chooses among: healthy, not draining, of a group in use; in key order.
+  std::vector<TargetKey> Routable(const std::string& arn) const;
+
+  // Called (on the lb thread) with a group's ARN whenever Routable(arn) may have changed.
+  void SetRoutingObserver(std::function<void(const std::string& arn)> observer) {
+    routing_observer_ = std::move(observer);
+  }
+  // Open connections to a target that do not hold a Lease (kernel-forwarded); a drain waits
+  // for them too.
+  void SetTrackedConnections(std::function<int(const std::string& arn, const TargetKey&)> count) {
+    tracked_connections_ = std::move(count);
+  }
 
   // Stops every timer and drain hook (drained callbacks are dropped); for daemon shutdown.
   void Shutdown();
@@ -99,6 +116,7 @@ class Engine {
     uint64_t probe_seq = 0;  // ignores results of probes started before a restart
     bool draining = false;
     TimerId drain_timer = 0;
+    TimerId idle_poll_timer = 0;  // while draining with tracked connections
     std::vector<std::function<void()>> drained;
   };
   struct Group {
@@ -117,12 +135,17 @@ class Engine {
   void Publish(const std::string& arn, const TargetKey& key, const Target& t,
                const TargetHealth& h);
   void FinishDrain(const std::string& arn, const TargetKey& key, bool close_connections);
+  bool Idle(const std::string& arn, const Target& t) const;
+  void PollIdle(const std::string& arn, const TargetKey& key, Target& t);
+  void CancelDrainTimers(Target& t);
 
   Executor& lb_;
   Prober& prober_;
   HealthBoard& board_;
   std::map<std::string, Group> groups_;
   bool shut_down_ = false;
+  std::function<void(const std::string&)> routing_observer_;
+  std::function<int(const std::string&, const TargetKey&)> tracked_connections_;
 };
 
 }  // namespace berth::lb

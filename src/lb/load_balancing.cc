@@ -11,12 +11,13 @@
 
 #include "lb/arn.h"
 #include "lb/engine.h"
+#include "lb/kernel_forwarding.h"
 #include "lb/lb_errors.h"
 #include "lb/lb_loop.h"
 #include "lb/listen_socket.h"
 #include "lb/prober.h"
-#include "lb/validate.h"
 #include "lb/proxy.h"
+#include "lb/validate.h"
 
 namespace berth::lb {
 
@@ -73,6 +74,24 @@ Status LoadBalancing::Start(Config config) {
     prober_ = std::make_unique<SilentProber>();
   }
   engine_ = std::make_unique<Engine>(*loop_, *prober_, board_);
+  if (options_.data_path && options_.kernel_forwarding) {
+    KernelForwardingOptions ko;
+    ko.table = options_.kernel_table;
+    ko.localnet_interfaces = options_.task_interfaces;
+    ko.subnets = options_.task_subnets;
+    auto kf = KernelForwarding::Open(ko);
+    if (kf.ok()) {
+      kernel_ = std::move(*kf);
+      kernel_table_ = kernel_->table();
+      engine_->SetRoutingObserver([this](const std::string& arn) { RouteInKernel(arn); });
+      engine_->SetTrackedConnections([this](const std::string& arn, const TargetKey& key) {
+        return KernelConnections(arn, key);
+      });
+    } else {
+      warnings_.push_back("listeners forward through berth's user-space proxy (" +
+                          kf.status().message() + ")");
+    }
+  }
   load_balancers_ = std::move(config.load_balancers);
   target_groups_ = std::move(config.target_groups);
   listeners_ = std::move(config.listeners);
@@ -101,6 +120,7 @@ LoadBalancing::~LoadBalancing() {
     for (auto& [arn, proxy] : proxies_) proxy->Close();
     proxies_.clear();
     engine_->Shutdown();
+    kernel_.reset();  // deletes the kernel rules
     done.set_value();
   });
   done.get_future().wait();
@@ -125,25 +145,66 @@ Status LoadBalancing::StartListener(const Listener& l) {
   auto fd = OpenListenSocket(options_.bind_address, l.port);
   if (!fd.ok()) return fd.status();
   bool http = l.protocol == Protocol::kHttp;
-  PostToLb([this, arn = l.arn, tg = l.target_group_arn, fd = *fd, http] {
+  PostToLb([this, arn = l.arn, tg = l.target_group_arn, port = l.port, fd = *fd, http] {
     auto proxy = std::make_unique<ListenerProxy>(loop_->io(), fd, http,
                                                  [this, tg] { return engine_->Pick(tg); });
     proxy->Start();
     proxies_[arn] = std::move(proxy);
+    if (kernel_) kernel_routes_[arn] = KernelRoute{tg, port, std::nullopt};
     engine_->SetInUse(tg, true);
+    RouteInKernel(tg);
   });
   return Status::Ok();
+}
+
+void LoadBalancing::RouteInKernel(const std::string& target_group_arn) {
+  if (!kernel_) return;
+  std::vector<TargetKey> targets = engine_->Routable(target_group_arn);
+  // All or nothing: a listener whose targets the kernel cannot all reach stays in user space.
+  for (const auto& t : targets) {
+    if (!kernel_->CanReach(t)) {
+      targets.clear();
+      break;
+    }
+  }
+  for (auto& [arn, route] : kernel_routes_) {
+    if (route.target_group_arn != target_group_arn || route.pushed == targets) continue;
+    Status st = kernel_->Route(options_.bind_address, route.port, targets);
+    // On failure the rule keeps its last targets or none; the proxy still serves the port.
+    route.pushed = st.ok() ? std::optional(targets) : std::nullopt;
+  }
+}
+
+int LoadBalancing::KernelConnections(const std::string& target_group_arn,
+                                     const TargetKey& key) const {
+  int open = 0;
+  for (const auto& [arn, route] : kernel_routes_) {
+    if (route.target_group_arn != target_group_arn) continue;
+    auto n = kernel_->OpenConnections(options_.bind_address, route.port, key);
+    // Unknown: assume a connection is open, so the drain waits out its delay.
+    open += n.ok() ? *n : 1;
+  }
+  return open;
+}
+
+void LoadBalancing::CloseListenerOnLb(const std::string& listener_arn) {
+  auto it = proxies_.find(listener_arn);
+  if (it != proxies_.end()) {
+    it->second->Close();
+    proxies_.erase(it);
+  }
+  auto route = kernel_routes_.find(listener_arn);
+  if (route != kernel_routes_.end()) {
+    kernel_->Forget(route->second.port);
+    kernel_routes_.erase(route);
+  }
 }
 
 void LoadBalancing::StopListener(const std::string& listener_arn,
                                  const std::string& target_group_arn) {
   bool still_used = InUse(target_group_arn);
   PostToLb([this, listener_arn, target_group_arn, still_used] {
-    auto it = proxies_.find(listener_arn);
-    if (it != proxies_.end()) {
-      it->second->Close();
-      proxies_.erase(it);
-    }
+    CloseListenerOnLb(listener_arn);
     if (!still_used) engine_->SetInUse(target_group_arn, false);
   });
 }
@@ -239,7 +300,8 @@ Tags* LoadBalancing::TagsOf(const std::string& arn, Status* not_found) {
     case ArnKind::kOther:
       break;
   }
-  *not_found = InvalidArgument("'" + arn + "' is not a valid load balancer, target group or "
+  *not_found = InvalidArgument("'" + arn +
+                               "' is not a valid load balancer, target group or "
                                "listener ARN");
   return nullptr;
 }
@@ -297,12 +359,7 @@ Result<std::vector<TagDescription>> LoadBalancing::DescribeTags(
 
 Status LoadBalancing::Reset() {
   for (const auto& l : listeners_) {
-    PostToLb([this, arn = l.arn] {
-      auto it = proxies_.find(arn);
-      if (it == proxies_.end()) return;
-      it->second->Close();
-      proxies_.erase(it);
-    });
+    PostToLb([this, arn = l.arn] { CloseListenerOnLb(arn); });
   }
   for (const auto& tg : target_groups_) {
     PostToLb([this, arn = tg.arn] { engine_->RemoveGroup(arn); });

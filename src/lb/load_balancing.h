@@ -35,23 +35,31 @@
 namespace berth::lb {
 
 class Engine;
+class KernelForwarding;
 class LbLoop;
 class ListenerProxy;
 class Prober;
 
 struct Options {
-  std::string data_dir;                   // state in DATA_DIR/lb/; "" keeps it in memory only
+  std::string data_dir;                    // state in DATA_DIR/lb/; "" keeps it in memory only
   std::string bind_address = "127.0.0.1";  // where listeners listen
   std::string account_id = "123456789012";
   // false: listeners bind no port and no health check leaves the process (targets stay
   // `initial`) — for fuzzing the API without touching the network.
   bool data_path = true;
+  // Forward local connections in the kernel (nftables DNAT, kernel_forwarding.h) when it can
+  // (root, nf_tables); otherwise, or when false, every connection goes through ListenerProxy.
+  bool kernel_forwarding = true;
+  std::string kernel_table;  // "" = berth_lb_<pid>_<n>
+  // Where task-namespace targets live: the task bridge and its subnet.
+  std::vector<std::string> task_interfaces;
+  std::vector<std::string> task_subnets;
 };
 
 struct LoadBalancerSpec {
   std::string name;
   LbType type = LbType::kApplication;
-  std::string scheme;  // "" = internet-facing
+  std::string scheme;           // "" = internet-facing
   std::string ip_address_type;  // "" = ipv4
   std::vector<std::string> subnets;
   std::vector<std::string> security_groups;
@@ -121,9 +129,9 @@ class LoadBalancing {
 
   // --- Target groups (target_groups.cc) ---
   Result<TargetGroup> CreateTargetGroup(const TargetGroupSpec& spec, const std::string& region);
-  Result<std::vector<TargetGroup>> DescribeTargetGroups(const std::string& load_balancer_arn,
-                                                        const std::vector<std::string>& arns,
-                                                        const std::vector<std::string>& names) const;
+  Result<std::vector<TargetGroup>> DescribeTargetGroups(
+      const std::string& load_balancer_arn, const std::vector<std::string>& arns,
+      const std::vector<std::string>& names) const;
   Result<TargetGroup> ModifyTargetGroup(const std::string& arn, const HealthCheckPatch& patch);
   // FailedPrecondition while a listener forwards to it; unknown groups succeed, as in AWS.
   Status DeleteTargetGroup(const std::string& arn);
@@ -138,13 +146,15 @@ class LoadBalancing {
   // --- Targets (targets.cc): also the ECS service scheduler's interface ---
   // Registers targets (already registered ones are left alone; a draining one is registered
   // again). The first health check runs at once.
-  Status RegisterTargets(const std::string& target_group_arn, const std::vector<TargetRef>& targets);
+  Status RegisterTargets(const std::string& target_group_arn,
+                         const std::vector<TargetRef>& targets);
   // The targets get no new connections and show `draining` until their open connections have
   // closed (berth ends the drain as soon as none is open) or the group's deregistration delay
   // has passed (then the remaining connections are closed); then they are removed and
   // `drained` is posted to the control Executor — once, after every listed target is gone.
   // InvalidArgument (kTarget) when a target is not registered; nothing changes then.
-  Status DeregisterTargets(const std::string& target_group_arn, const std::vector<TargetRef>& targets,
+  Status DeregisterTargets(const std::string& target_group_arn,
+                           const std::vector<TargetRef>& targets,
                            std::function<void()> drained = nullptr);
   // Every registered target when `targets` is empty; an unregistered one asked for shows
   // unused / Target.NotRegistered.
@@ -160,6 +170,8 @@ class LoadBalancing {
   Status Reset();
 
   const std::string& bind_address() const { return options_.bind_address; }
+  // The nftables table of the kernel data path, or "" when listeners forward in user space.
+  const std::string& kernel_table() const { return kernel_table_; }
 
  private:
   struct TargetRecord {
@@ -186,6 +198,10 @@ class LoadBalancing {
   void StopListener(const std::string& listener_arn, const std::string& target_group_arn);
   void PushGroup(const TargetGroup& tg);
   void PostToLb(std::function<void()> fn);
+  // lb thread: points the kernel rules of the group's listeners at its routable targets.
+  void RouteInKernel(const std::string& target_group_arn);
+  int KernelConnections(const std::string& target_group_arn, const TargetKey& key) const;
+  void CloseListenerOnLb(const std::string& listener_arn);
 
   Executor& control_;
   Options options_;
@@ -206,6 +222,15 @@ class LoadBalancing {
   std::unique_ptr<Prober> prober_;
   std::unique_ptr<Engine> engine_;
   std::map<std::string, std::unique_ptr<ListenerProxy>> proxies_;  // lb thread only
+  // The kernel data path (lb thread only; null when unavailable or disabled).
+  struct KernelRoute {
+    std::string target_group_arn;
+    int port = 0;
+    std::optional<std::vector<TargetKey>> pushed;  // what the rule forwards to now
+  };
+  std::unique_ptr<KernelForwarding> kernel_;
+  std::string kernel_table_;                          // set once in Start
+  std::map<std::string, KernelRoute> kernel_routes_;  // by listener ARN
 };
 
 }  // namespace berth::lb

@@ -1,11 +1,14 @@
 """Elastic Load Balancing v2 end to end with the AWS CLI v2 and boto3: load balancers, target
 groups, listeners that really proxy to `python3 -m http.server` targets on 127.0.0.1, health
 checks (initial -> healthy, unhealthy), round-robin, draining, 503 without healthy targets, AWS
-error codes, and the configuration surviving a daemon restart. All traffic stays on 127.0.0.1;
-every process started here is stopped by its PID."""
+error codes, and the configuration surviving a daemon restart. As root, listeners forward local
+connections in the kernel (nftables); test_elbv2_proxy.py runs the data-path tests again with
+`--lb-forwarding proxy`. All traffic stays on 127.0.0.1; every process started here is stopped
+by its PID."""
 import http.client
 import json
 import os
+import re
 import shutil
 import socket
 import subprocess
@@ -21,6 +24,7 @@ import harness
 D = None
 TARGETS = []  # (port, Popen)
 TMP = None
+EXTRA_ARGS = ()  # daemon flags (test_elbv2_proxy.py sets --lb-forwarding proxy)
 
 
 
@@ -62,7 +66,7 @@ def get(port, conn=None):
 def setUpModule():
     global D, TMP
     TMP = tempfile.mkdtemp(prefix="berth-elbv2-")
-    D = harness.Daemon().start()
+    D = harness.Daemon(extra_args=EXTRA_ARGS).start()
 
 
 def tearDownModule():
@@ -314,6 +318,47 @@ class Elbv2Test(unittest.TestCase):
         for arn in arns:
             self.elb.delete_load_balancer(LoadBalancerArn=arn)
         self.elb.delete_load_balancer(LoadBalancerArn=arns[0])  # gone already: succeeds
+
+    def kernel_table(self):
+        """The daemon's nftables table if its listeners forward in the kernel, else None."""
+        found = re.findall(r"nftables table ip (berth_lb_[0-9_]+)\)", D.logs())
+        return found[-1] if found else None
+
+    def nft_chain(self, table, port):
+        r = subprocess.run(["nft", "list", "chain", "ip", table, "listener_%d" % port],
+                           capture_output=True, text=True)
+        return r.stdout if r.returncode == 0 else None
+
+    def test_5_kernel_data_path(self):
+        table = self.kernel_table()
+        if "proxy" in EXTRA_ARGS:
+            self.assertIsNone(table, D.logs())
+            return
+        if os.geteuid() != 0 or not shutil.which("nft"):
+            self.skipTest("forwarding in the kernel needs root and nftables (nft)")
+        self.assertIsNotNone(table, D.logs())
+        lb, tg, listener, port = self.make_stack("kern")
+        tg_arn = tg["TargetGroupArn"]
+        # No healthy target: no rule, the proxy answers.
+        self.assertNotIn("dnat", self.nft_chain(table, port) or "")
+        self.assertEqual(get(port)[0], 503)
+        a = start_target("target-kern")
+        self.aws("register-targets", "--target-group-arn", tg_arn, "--targets",
+                 "Id=127.0.0.1,Port=%d" % a)
+        self.wait_states(tg_arn, {("127.0.0.1", a): "healthy"})
+        rule = harness.wait_for(lambda: "dnat" in (self.nft_chain(table, port) or "") and
+                                self.nft_chain(table, port), timeout=5, what="dnat rule")
+        self.assertIn("tcp dport %d" % port, rule)
+        self.assertIn("127.0.0.1 . %d" % a, rule)
+        self.assertEqual(get(port), (200, "target-kern"))
+        self.aws("deregister-targets", "--target-group-arn", tg_arn, "--targets",
+                 "Id=127.0.0.1,Port=%d" % a)
+        self.wait_states(tg_arn, {}, timeout=10)
+        self.assertNotIn("dnat", self.nft_chain(table, port) or "")
+        self.assertEqual(get(port)[0], 503)
+        self.aws("delete-listener", "--listener-arn", listener["ListenerArn"])
+        harness.wait_for(lambda: self.nft_chain(table, port) is None, timeout=5,
+                         what="listener chain removed")
 
     def test_9_config_survives_restart(self):
         lb, tg, _, port = self.make_stack("keep", interval=5)
