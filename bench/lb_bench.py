@@ -4,7 +4,8 @@ the same target, in the same run.
 
 The target is bench/lb_target.c (epoll, fixed 200 "ok", keep-alive) — fast enough that the
 numbers measure the proxy, not the target. Throughput: wrk with N keep-alive connections for
-S seconds, direct and through the listener alternately, R rounds, median. Latency:
+S seconds, direct, through a default listener (kernel forwarding as root) and through a
+`--lb-forwarding proxy` listener in turn, R rounds, median. Latency:
 bench/lb_latency.c sends sequential requests over one keep-alive connection and times each;
 p50/p99, direct and through the listener alternately, median of R rounds.
 
@@ -95,7 +96,53 @@ def latency(latency_bin, port, n):
     return json.loads(out)
 
 
+def start_listener(berth, tmp, tport, extra_args):
+    """A berth daemon (data dir tmp) with one HTTP listener forwarding to 127.0.0.1:tport once
+    it is healthy. Returns (daemon Popen, listener port, forwarding mode: kernel or proxy)."""
+    os.makedirs(tmp, exist_ok=True)
+    log_path = os.path.join(tmp, "daemon.log")
+    logf = open(log_path, "wb")
+    daemon = subprocess.Popen([berth, "serve", "--listen", "127.0.0.1:0", "--data-dir", tmp]
+                              + list(extra_args),
+                              stdout=logf, stderr=subprocess.STDOUT, start_new_session=True)
+    ep = os.path.join(tmp, "endpoint")
+    deadline = time.time() + 20
+    while not os.path.exists(ep):
+        if daemon.poll() is not None or time.time() > deadline:
+            raise RuntimeError("berth serve did not start; see " + log_path)
+        time.sleep(0.02)
+    cfg = configparser.ConfigParser()
+    cfg.read(os.path.join(tmp, "credentials"))
+    elb = boto3.client("elbv2", endpoint_url=open(ep).read().strip(), region_name="us-east-1",
+                       aws_access_key_id=cfg["berth"]["aws_access_key_id"],
+                       aws_secret_access_key=cfg["berth"]["aws_secret_access_key"],
+                       config=botocore.config.Config(retries={"max_attempts": 1}))
+    lb = elb.create_load_balancer(Name="bench")["LoadBalancers"][0]["LoadBalancerArn"]
+    tg = elb.create_target_group(
+        Name="bench", Protocol="HTTP", Port=tport, TargetType="ip",
+        HealthCheckIntervalSeconds=5, HealthCheckTimeoutSeconds=2, HealthyThresholdCount=2,
+        UnhealthyThresholdCount=2)["TargetGroups"][0]["TargetGroupArn"]
+    lport = free_port()
+    elb.create_listener(LoadBalancerArn=lb, Protocol="HTTP", Port=lport,
+                        DefaultActions=[{"Type": "forward", "TargetGroupArn": tg}])
+    elb.register_targets(TargetGroupArn=tg, Targets=[{"Id": "127.0.0.1", "Port": tport}])
+    deadline = time.time() + 30
+    while True:
+        h = elb.describe_target_health(TargetGroupArn=tg)["TargetHealthDescriptions"]
+        if h and h[0]["TargetHealth"]["State"] == "healthy":
+            break
+        if time.time() > deadline:
+            raise RuntimeError(f"target never became healthy: {h}")
+        time.sleep(0.2)
+    time.sleep(0.2)  # the kernel rule follows the verdict on the lb thread
+    with open(log_path, errors="replace") as f:
+        mode = "kernel" if "forward local connections in the kernel" in f.read() else "proxy"
+    return daemon, lport, mode
+
+
 def bench_lb(berth, target_bin, latency_bin, seconds=5, conns=16, rounds=3, lat_n=5000):
+    """Direct vs through a listener of a default daemon (kernel forwarding when it runs as
+    root) vs through a listener of a `--lb-forwarding proxy` daemon, alternately."""
     tmp = tempfile.mkdtemp(prefix="berth-bench-lb-")
     procs = []
     try:
@@ -104,62 +151,44 @@ def bench_lb(berth, target_bin, latency_bin, seconds=5, conns=16, rounds=3, lat_
                                   stderr=subprocess.DEVNULL, start_new_session=True)
         procs.append(target)
         wait_port(tport)
-        logf = open(os.path.join(tmp, "daemon.log"), "wb")
-        daemon = subprocess.Popen([berth, "serve", "--listen", "127.0.0.1:0", "--data-dir", tmp],
-                                  stdout=logf, stderr=subprocess.STDOUT, start_new_session=True)
+        daemon, lport, mode = start_listener(berth, os.path.join(tmp, "default"), tport, ())
         procs.append(daemon)
-        ep = os.path.join(tmp, "endpoint")
-        deadline = time.time() + 20
-        while not os.path.exists(ep):
-            if daemon.poll() is not None or time.time() > deadline:
-                raise RuntimeError("berth serve did not start; see " + tmp + "/daemon.log")
-            time.sleep(0.02)
-        cfg = configparser.ConfigParser()
-        cfg.read(os.path.join(tmp, "credentials"))
-        elb = boto3.client("elbv2", endpoint_url=open(ep).read().strip(), region_name="us-east-1",
-                           aws_access_key_id=cfg["berth"]["aws_access_key_id"],
-                           aws_secret_access_key=cfg["berth"]["aws_secret_access_key"],
-                           config=botocore.config.Config(retries={"max_attempts": 1}))
-        lb = elb.create_load_balancer(Name="bench")["LoadBalancers"][0]["LoadBalancerArn"]
-        tg = elb.create_target_group(
-            Name="bench", Protocol="HTTP", Port=tport, TargetType="ip",
-            HealthCheckIntervalSeconds=5, HealthCheckTimeoutSeconds=2, HealthyThresholdCount=2,
-            UnhealthyThresholdCount=2)["TargetGroups"][0]["TargetGroupArn"]
-        lport = free_port()
-        elb.create_listener(LoadBalancerArn=lb, Protocol="HTTP", Port=lport,
-                            DefaultActions=[{"Type": "forward", "TargetGroupArn": tg}])
-        elb.register_targets(TargetGroupArn=tg, Targets=[{"Id": "127.0.0.1", "Port": tport}])
-        deadline = time.time() + 30
-        while True:
-            h = elb.describe_target_health(TargetGroupArn=tg)["TargetHealthDescriptions"]
-            if h and h[0]["TargetHealth"]["State"] == "healthy":
-                break
-            if time.time() > deadline:
-                raise RuntimeError(f"target never became healthy: {h}")
-            time.sleep(0.2)
+        pdaemon, pport, _ = start_listener(berth, os.path.join(tmp, "proxy"), tport,
+                                           ("--lb-forwarding", "proxy"))
+        procs.append(pdaemon)
         res = {"seconds": seconds, "connections": conns, "rounds": rounds, "latency_n": lat_n,
-               "direct": [], "lb": [], "lat_direct": [], "lat_lb": []}
-        wrk(tport, 1, conns)  # warm-up
-        wrk(lport, 1, conns)
+               "mode": mode, "direct": [], "lb": [], "proxy": [], "lat_direct": [],
+               "lat_lb": [], "lat_proxy": []}
+        for port in (tport, lport, pport):
+            wrk(port, 1, conns)  # warm-up
         for r in range(rounds):
             res["direct"].append(wrk(tport, seconds, conns))
             res["lb"].append(wrk(lport, seconds, conns, pid=daemon.pid))
+            res["proxy"].append(wrk(pport, seconds, conns, pid=pdaemon.pid))
             res["lat_direct"].append(latency(latency_bin, tport, lat_n))
             res["lat_lb"].append(latency(latency_bin, lport, lat_n))
+            res["lat_proxy"].append(latency(latency_bin, pport, lat_n))
             log(f"(g) round {r + 1}: direct {res['direct'][-1]['rps']:.0f} req/s, "
-                f"lb {res['lb'][-1]['rps']:.0f} req/s; p50 direct "
-                f"{res['lat_direct'][-1]['p50_us']} us, lb {res['lat_lb'][-1]['p50_us']} us")
+                f"listener ({mode}) {res['lb'][-1]['rps']:.0f} req/s, "
+                f"listener (proxy) {res['proxy'][-1]['rps']:.0f} req/s; p50 direct "
+                f"{res['lat_direct'][-1]['p50_us']} us, {mode} {res['lat_lb'][-1]['p50_us']} us, "
+                f"proxy {res['lat_proxy'][-1]['p50_us']} us")
         med = statistics.median
         res["rps_direct"] = med(x["rps"] for x in res["direct"])
-        res["rps_lb"] = med(x["rps"] for x in res["lb"])
-        res["ratio"] = res["rps_lb"] / res["rps_direct"]
-        res["lb_cpu_pct"] = med(x["cpu_pct"] for x in res["lb"])
+        for key in ("lb", "proxy"):
+            res[f"rps_{key}"] = med(x["rps"] for x in res[key])
+            res[f"{key}_cpu_pct"] = med(x["cpu_pct"] for x in res[key])
+            for k in ("p50_us", "p99_us"):
+                res[f"{k}_{key}"] = med(x[k] for x in res[f"lat_{key}"])
         for k in ("p50_us", "p99_us"):
             res[f"{k}_direct"] = med(x[k] for x in res["lat_direct"])
-            res[f"{k}_lb"] = med(x[k] for x in res["lat_lb"])
+        res["ratio"] = res["rps_lb"] / res["rps_direct"]
+        res["ratio_proxy"] = res["rps_proxy"] / res["rps_direct"]
         res["added_p50_us"] = res["p50_us_lb"] - res["p50_us_direct"]
         res["added_p99_us"] = res["p99_us_lb"] - res["p99_us_direct"]
-        res["errors"] = sum(x["non2xx"] for x in res["direct"] + res["lb"])
+        res["added_p50_us_proxy"] = res["p50_us_proxy"] - res["p50_us_direct"]
+        res["added_p99_us_proxy"] = res["p99_us_proxy"] - res["p99_us_direct"]
+        res["errors"] = sum(x["non2xx"] for x in res["direct"] + res["lb"] + res["proxy"])
         return res
     finally:
         for p in reversed(procs):
@@ -172,38 +201,51 @@ def met(ok):
 
 
 def render_g(m, g, run_line):
+    mode = g.get("mode", "proxy")
     ok_rps = g["ratio"] >= 0.8
     ok_lat = g["added_p50_us"] <= 200
     rows = [
-        f"| (g) ELBv2 listener throughput, {g['connections']} keep-alive connections | "
-        f"{g['rps_lb']:,.0f} req/s | direct to the target: {g['rps_direct']:,.0f} req/s | "
-        f"{g['ratio'] * 100:.0f}% | ≥ 80% | {met(ok_rps)} |",
-        f"| (g) ELBv2 listener added p50 latency (sequential requests) | "
+        f"| (g) ELBv2 listener throughput ({mode} forwarding), {g['connections']} keep-alive "
+        f"connections | {g['rps_lb']:,.0f} req/s | direct to the target: "
+        f"{g['rps_direct']:,.0f} req/s | {g['ratio'] * 100:.0f}% | ≥ 80% | {met(ok_rps)} |",
+        f"| (g) ELBv2 listener added p50 latency ({mode} forwarding, sequential requests) | "
         f"{g['p50_us_lb']:.0f} µs | direct: {g['p50_us_direct']:.0f} µs | "
-        f"+{g['added_p50_us']:.0f} µs | ≤ +200 µs | {met(ok_lat)} |"]
+        f"{g['added_p50_us']:+.0f} µs | ≤ +200 µs | {met(ok_lat)} |",
+        f"| (g) the same through the user-space proxy (`--lb-forwarding proxy`, non-root) | "
+        f"{g['rps_proxy']:,.0f} req/s, p50 {g['p50_us_proxy']:.0f} µs | "
+        f"{g['rps_direct']:,.0f} req/s, p50 {g['p50_us_direct']:.0f} µs | "
+        f"{g['ratio_proxy'] * 100:.0f}%, {g['added_p50_us_proxy']:+.0f} µs | — | |"]
     L = ["## (g) Load balancer listener overhead\n", run_line(m)]
-    L.append(f"Method: `bench/lb_bench.py`. One berth daemon with an application load balancer, "
-             f"an HTTP target group (health checks every 5 s) and an HTTP listener on 127.0.0.1 "
-             f"forwarding to one registered target, `bench/lb_target.c` (single-threaded epoll "
-             f"server, fixed 66-byte 200 answer, keep-alive). Throughput: `wrk -t1 "
-             f"-c{g['connections']} -d{g['seconds']}s`, to the target directly and through the "
-             f"listener alternately, {g['rounds']} rounds, median. Latency: `bench/lb_latency.c` "
-             f"— {g['latency_n']:,} sequential GETs over one keep-alive connection (after 500 "
+    L.append(f"Method: `bench/lb_bench.py`. Two berth daemons, each with an application load "
+             f"balancer, an HTTP target group (health checks every 5 s) and an HTTP listener on "
+             f"127.0.0.1 forwarding to the same registered target, `bench/lb_target.c` "
+             f"(single-threaded epoll server, fixed 66-byte 200 answer, keep-alive): one with "
+             f"the default forwarding (here: **{mode}** — nftables DNAT when berth runs as "
+             f"root), one with `--lb-forwarding proxy` (the user-space proxy every non-root "
+             f"daemon uses). Throughput: `wrk -t1 -c{g['connections']} -d{g['seconds']}s`, to "
+             f"the target directly, through the default listener and through the proxy "
+             f"listener in turn, {g['rounds']} rounds, median. Latency: `bench/lb_latency.c` — "
+             f"{g['latency_n']:,} sequential GETs over one keep-alive connection (after 500 "
              f"warm-up requests), each timed with CLOCK_MONOTONIC; median of the rounds' p50 "
              f"and p99. Non-2xx answers: {g['errors']}.\n")
-    L.append("| | direct | through the listener | ratio / added |\n|---|---|---|---|")
+    L.append(f"| | direct | listener ({mode}) | ratio / added | listener (proxy) | "
+             f"ratio / added |\n|---|---|---|---|---|---|")
     L.append(f"| requests/s | {g['rps_direct']:,.0f} | {g['rps_lb']:,.0f} | "
-             f"{g['ratio'] * 100:.0f}% |")
+             f"{g['ratio'] * 100:.0f}% | {g['rps_proxy']:,.0f} | {g['ratio_proxy'] * 100:.0f}% |")
     L.append(f"| p50 latency | {g['p50_us_direct']:.1f} µs | {g['p50_us_lb']:.1f} µs | "
-             f"+{g['added_p50_us']:.1f} µs |")
+             f"{g['added_p50_us']:+.1f} µs | {g['p50_us_proxy']:.1f} µs | "
+             f"{g['added_p50_us_proxy']:+.1f} µs |")
     L.append(f"| p99 latency | {g['p99_us_direct']:.1f} µs | {g['p99_us_lb']:.1f} µs | "
-             f"+{g['added_p99_us']:.1f} µs |")
-    L.append(f"| berth daemon CPU during the listener runs | | {g['lb_cpu_pct']:.0f}% of one core | |")
+             f"{g['added_p99_us']:+.1f} µs | {g['p99_us_proxy']:.1f} µs | "
+             f"{g['added_p99_us_proxy']:+.1f} µs |")
+    L.append(f"| berth daemon CPU during the listener runs | | {g['lb_cpu_pct']:.0f}% of one core"
+             f" | | {g['proxy_cpu_pct']:.0f}% of one core | |")
     L.append("")
-    L.append("Per round (req/s direct / through the listener): " + ", ".join(
-        f"{d['rps']:,.0f} / {l['rps']:,.0f}" for d, l in zip(g["direct"], g["lb"])) + ".\n")
+    L.append(f"Per round (req/s direct / {mode} / proxy): " + ", ".join(
+        f"{d['rps']:,.0f} / {l['rps']:,.0f} / {p['rps']:,.0f}"
+        for d, l, p in zip(g["direct"], g["lb"], g["proxy"])) + ".\n")
     L.append(f"Throughput ratio **{g['ratio'] * 100:.0f}%** (target ≥ 80%): {met(ok_rps)}. "
-             f"Added p50 latency **{g['added_p50_us']:.0f} µs** (target ≤ 200 µs): "
+             f"Added p50 latency **{g['added_p50_us']:+.0f} µs** (target ≤ 200 µs): "
              f"{met(ok_lat)}.\n")
     return rows, "\n".join(L)
 
@@ -219,5 +261,4 @@ if __name__ == "__main__":
     ap.add_argument("--latency-n", type=int, default=5000)
     a = ap.parse_args()
     r = bench_lb(a.berth, a.target, a.latency, a.seconds, a.connections, a.rounds, a.latency_n)
-    print(json.dumps({k: v for k, v in r.items() if k not in ("direct", "lb", "lat_direct",
-                                                                "lat_lb")}, indent=1))
+    print(json.dumps({k: v for k, v in r.items() if not isinstance(v, list)}, indent=1))

@@ -246,3 +246,56 @@ TEST_F(EngineTest, UnknownTargetDrainsAtOnce) {
 
 }  // namespace
 }  // namespace berth::lb
+
+namespace berth::lb {
+namespace {
+
+TEST_F(EngineTest, RoutingObserverSeesHealthyTargetsComeAndGo) {
+  std::vector<std::vector<TargetKey>> seen;
+  engine_.SetRoutingObserver([&](const std::string& arn) {
+    auto now = engine_.Routable(arn);
+    if (seen.empty() || seen.back() != now) seen.push_back(now);
+  });
+  engine_.SetInUse(kGroup, true);
+  MakeHealthy(kA, 1);
+  MakeHealthy(kB, 2);
+  engine_.DrainTarget(kGroup, kA, nullptr);
+  std::vector<std::vector<TargetKey>> want = {{}, {kA}, {kA, kB}, {kB}};
+  EXPECT_EQ(seen, want);
+  engine_.SetInUse(kGroup, false);
+  EXPECT_TRUE(engine_.Routable(kGroup).empty());
+  EXPECT_TRUE(seen.back().empty());
+}
+
+TEST_F(EngineTest, DrainWaitsForConnectionsTheKernelTracks) {
+  int tracked = 1;  // one kernel-forwarded connection to kA
+  engine_.SetTrackedConnections([&](const std::string&, const TargetKey& k) {
+    return k == kA ? tracked : 0;
+  });
+  engine_.SetInUse(kGroup, true);
+  MakeHealthy(kA, 1);
+  bool drained = false;
+  engine_.DrainTarget(kGroup, kA, [&] { drained = true; });
+  exec_.Advance(3000);
+  EXPECT_FALSE(drained);
+  EXPECT_EQ(State(kA, 1), HealthState::kDraining);
+  tracked = 0;  // the connection closed
+  exec_.Advance(1000);
+  EXPECT_TRUE(drained);
+  EXPECT_FALSE(engine_.HasTarget(kGroup, kA));
+}
+
+TEST_F(EngineTest, TrackedConnectionsThatNeverCloseEndAtTheDelay) {
+  engine_.SetTrackedConnections([](const std::string&, const TargetKey&) { return 1; });
+  engine_.SetInUse(kGroup, true);
+  MakeHealthy(kA, 1);
+  bool drained = false;
+  engine_.DrainTarget(kGroup, kA, [&] { drained = true; });
+  exec_.Advance(29000);
+  EXPECT_FALSE(drained);
+  exec_.Advance(1000);  // deregistration_delay_s = 30
+  EXPECT_TRUE(drained);
+}
+
+}  // namespace
+}  // namespace berth::lb
