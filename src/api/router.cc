@@ -24,6 +24,11 @@ HttpResponse AuthError(const auth::AuthResult& a) {
   return JsonError(403, "InvalidSignatureException", a.message);
 }
 
+HttpResponse UnsignedPayload() {
+  return JsonError(403, "InvalidSignatureException",
+                   "The request payload must be signed for this service.");
+}
+
 }  // namespace
 
 bool Router::HostAllowed(const std::string& host) const {
@@ -63,42 +68,49 @@ HttpResponse Router::Handle(const HttpRequest& req) {
   if (a.error != auth::AuthError::kNone) return AuthError(a);
 
   std::string target = req.Header("X-Amz-Target");
+  // awsJson and query requests must sign their body: an UNSIGNED/STREAMING payload hash (legitimate
+  // for S3 only) would let anyone who saw one signature replay it with another RunTask body.
+  auto unsigned_payload = [&] {
+    std::string payload = req.Header("x-amz-content-sha256");
+    return payload.rfind("UNSIGNED", 0) == 0 || payload.rfind("STREAMING", 0) == 0;
+  };
+  auto wrong_scope = [](const std::string& signing_name) {
+    return JsonError(403, "InvalidSignatureException",
+                     "Credential should be scoped to correct service: '" + signing_name + "'. ");
+  };
   // Query-protocol services carry no X-Amz-Target: the credential scope names the service and
   // the form body names the Action.
   if (target.empty() && a.service == Elbv2Api::kSigningName) {
     if (req.method != "POST") {
       return JsonError(405, "MethodNotAllowed", "Elastic Load Balancing requests must use POST.");
     }
-    std::string payload = req.Header("x-amz-content-sha256");
-    if (payload.rfind("UNSIGNED", 0) == 0 || payload.rfind("STREAMING", 0) == 0) {
-      return JsonError(403, "InvalidSignatureException",
-                       "The request payload must be signed for this service.");
-    }
+    if (unsigned_payload()) return UnsignedPayload();
     return elbv2_.Handle(req.body, a.region);
   }
-  struct JsonService {
-    const char* prefix;
-    const char* signing_name;
-  };
-  static constexpr JsonService kServices[] = {{EcsApi::kTargetPrefix, "ecs"},
-                                              {LogsApi::kTargetPrefix, "logs"}};
-  for (const auto& svc : kServices) {
-    if (req.method != "POST" || target.rfind(svc.prefix, 0) != 0) continue;
-    // awsJson requests must sign their body: an UNSIGNED/STREAMING payload hash (legitimate for
-    // S3 only) would let anyone who saw one signature replay it with another RunTask body.
-    std::string payload = req.Header("x-amz-content-sha256");
-    if (payload.rfind("UNSIGNED", 0) == 0 || payload.rfind("STREAMING", 0) == 0) {
-      return JsonError(403, "InvalidSignatureException",
-                       "The request payload must be signed for this service.");
-    }
-    if (a.service != svc.signing_name) {
-      return JsonError(403, "InvalidSignatureException",
-                       std::string("Credential should be scoped to correct service: '") +
-                           svc.signing_name + "'. ");
-    }
-    std::string op = target.substr(std::char_traits<char>::length(svc.prefix));
-    if (std::string_view(svc.signing_name) == "logs") return logs_.Handle(op, req.body, a.region);
+  if (req.method == "POST" && target.rfind(EcsApi::kTargetPrefix, 0) == 0) {
+    if (unsigned_payload()) return UnsignedPayload();
+    if (a.service != "ecs") return wrong_scope("ecs");
+    std::string op = target.substr(std::char_traits<char>::length(EcsApi::kTargetPrefix));
     return ecs_.Handle(op, req.body, ecs::RequestContext{a.region});
+  }
+  if (req.method == "POST" && target.rfind(LogsApi::kTargetPrefix, 0) == 0) {
+    if (unsigned_payload()) return UnsignedPayload();
+    if (a.service != "logs") return wrong_scope("logs");
+    std::string op = target.substr(std::char_traits<char>::length(LogsApi::kTargetPrefix));
+    return logs_.Handle(op, req.body, a.region);
+  }
+  for (const auto& svc : json_services_) {
+    if (req.method != "POST" || target.rfind(svc.prefix, 0) != 0) continue;
+    if (unsigned_payload()) return UnsignedPayload();
+    if (a.service != svc.signing_name) return wrong_scope(svc.signing_name);
+    return svc.handler(target.substr(svc.prefix.size()), req.body, a.region);
+  }
+  if (target.empty()) {
+    for (const auto& svc : rest_services_) {
+      if (a.service != svc.signing_name) continue;
+      if (!svc.allow_unsigned_payload && unsigned_payload()) return UnsignedPayload();
+      return svc.handler(req, a.region);
+    }
   }
   if (!target.empty()) {
     return JsonError(400, "UnknownOperationException",

@@ -8,6 +8,7 @@
 
 #include <functional>
 #include <string>
+#include <vector>
 
 #include "api/auth/sigv4.h"
 #include "api/ecs/ecs_api.h"
@@ -37,10 +38,37 @@ class Router {
 
   HttpResponse Handle(const HttpRequest& req);
   void set_port(int port) { options_.port = port; }
+
+  // More services, registered by the daemon before it serves. awsJson: requests whose
+  // X-Amz-Target starts with `target_prefix` (the rest is the operation), signed for
+  // `signing_name`. REST: requests without X-Amz-Target whose credential scope names
+  // `signing_name` (Lambda's REST-JSON paths, …); the handler sees the whole request.
+  using JsonHandler = std::function<HttpResponse(
+      const std::string& operation, const std::string& body, const std::string& region)>;
+  using RestHandler =
+      std::function<HttpResponse(const HttpRequest& req, const std::string& region)>;
+  void AddJsonService(std::string target_prefix, std::string signing_name, JsonHandler handler) {
+    json_services_.push_back(
+        {std::move(target_prefix), std::move(signing_name), std::move(handler)});
+  }
+  // S3 alone may send UNSIGNED-PAYLOAD/STREAMING-… (allow_unsigned_payload).
+  void AddRestService(std::string signing_name, RestHandler handler,
+                      bool allow_unsigned_payload = false) {
+    rest_services_.push_back({std::move(signing_name), std::move(handler), allow_unsigned_payload});
+  }
   bool ready = false;  // health answers 200 once the daemon has finished starting
 
  private:
   bool HostAllowed(const std::string& host) const;
+  struct JsonService {
+    std::string prefix, signing_name;
+    JsonHandler handler;
+  };
+  struct RestService {
+    std::string signing_name;
+    RestHandler handler;
+    bool allow_unsigned_payload = false;
+  };
 
   RouterOptions options_;
   const Clock& clock_;
@@ -48,6 +76,8 @@ class Router {
   LogsApi& logs_;
   Elbv2Api& elbv2_;
   std::function<Status()> reset_;
+  std::vector<JsonService> json_services_;
+  std::vector<RestService> rest_services_;
 };
 
 }  // namespace berth::api
