@@ -1,0 +1,225 @@
+// EventBus: berth's EventBridge — event buses, rules (event patterns and schedules), targets,
+// PutEvents, and delivery: each event is matched against the enabled rules of its bus (patterns
+// compiled once, the event flattened once), every matching rule's targets get a delivery that
+// is journaled in the Outbox before PutEvents answers, then handed to the TargetInvoker for
+// the target's ARN; failures are retried with exponential back-off and jitter within the
+// target's RetryPolicy, then dead-lettered (kept for `berth events --dead`, and written to the
+// target's DeadLetterConfig log group). Scheduled rules fire on timers (UTC, no catch-up of
+// runs missed while the daemon was down).
+//
+// Configuration lives in DATA_DIR/events/config.json (rewritten atomically on each change); the
+// outbox and dead letters beside it. Counters and the recent-traffic ring are in memory.
+//
+// Errors (the API layer maps them): InvalidArgument → ValidationException, NotFound →
+// ResourceNotFoundException, AlreadyExists → ResourceAlreadyExistsException,
+// ResourceExhausted → LimitExceededException, FailedPrecondition → ValidationException too.
+// Event patterns are compiled by the caller (InvalidEventPatternException is the API's).
+//
+// Threads: the control thread only (every method, every invoker callback).
+#pragma once
+
+#include <deque>
+#include <functional>
+#include <map>
+#include <memory>
+#include <optional>
+#include <random>
+#include <string>
+#include <vector>
+
+#include "common/clock.h"
+#include "common/status.h"
+#include "events/bus_types.h"
+#include "events/outbox.h"
+#include "events/target_invoker.h"
+
+namespace berth::events {
+
+struct BusOptions {
+  std::string data_dir;  // "" = memory only
+  std::string account_id = "123456789012";
+  std::string region = "us-east-1";
+  int64_t retry_base_ms = 1000;   // first retry after ~this (then doubling, with jitter)
+  int64_t retry_cap_ms = 60000;   // longest wait between two attempts
+  size_t recent_kept = 500;       // events remembered for `berth events`
+};
+
+struct RuleSpec {
+  std::string name;
+  std::string bus;  // "" = default
+  std::optional<std::string> pattern_text;
+  std::optional<EventPattern> pattern;  // compiled by the caller from pattern_text
+  std::optional<std::string> schedule_text;
+  std::optional<std::string> state;
+  std::optional<std::string> description;
+  std::optional<std::string> role_arn;
+  Tags tags;
+};
+
+struct EventEntry {
+  std::string source;
+  std::string detail_type;
+  std::string detail;  // JSON object text
+  std::vector<std::string> resources;
+  std::optional<TimeMs> time;
+  std::string bus;  // "" = default; a name or an ARN
+};
+
+struct PutEventsResult {
+  std::string event_id;  // "" when failed
+  std::string error_code;
+  std::string error_message;
+};
+
+struct FailedTarget {
+  std::string target_id;
+  std::string error_code;
+  std::string error_message;
+};
+
+// One event the bus saw, for `berth events`.
+struct RecentEvent {
+  std::string id;
+  TimeMs time = 0;
+  std::string bus;
+  std::string source;
+  std::string detail_type;
+  std::vector<std::string> matched_rules;
+  struct Outcome {
+    std::string rule;
+    std::string target_id;
+    std::string state = "pending";  // pending | delivered | retrying | dead | skipped
+    std::string error;
+    int attempts = 0;
+  };
+  std::vector<Outcome> outcomes;
+  uint64_t seq = 0;
+};
+
+class EventBus {
+ public:
+  static Result<std::unique_ptr<EventBus>> Open(Executor& executor, BusOptions options);
+  ~EventBus();
+
+  void AddInvoker(TargetInvoker* invoker) { invokers_.push_back(invoker); }
+  // Starts schedules and redelivers what the outbox kept. Call once, after AddInvoker.
+  void Start();
+  // Stops timers; pending deliveries stay in the outbox for the next start.
+  void Shutdown();
+
+  const BusOptions& options() const { return options_; }
+
+  // --- Event buses ---
+  Result<EventBusInfo> CreateEventBus(const std::string& name, const std::string& description,
+                                      const Tags& tags);
+  Status DeleteEventBus(const std::string& name);
+  Result<EventBusInfo> DescribeEventBus(const std::string& name_or_arn) const;
+  std::vector<EventBusInfo> ListEventBuses(const std::string& prefix) const;
+  // The bus name for a name or ARN ("" = default); NotFound when there is no such bus.
+  Result<std::string> ResolveBus(const std::string& name_or_arn) const;
+
+  // --- Rules ---
+  Result<std::string> PutRule(const RuleSpec& spec);
+  Result<Rule> DescribeRule(const std::string& bus, const std::string& name) const;
+  Result<std::vector<Rule>> ListRules(const std::string& bus, const std::string& prefix) const;
+  Status DeleteRule(const std::string& bus, const std::string& name);
+  Status SetRuleState(const std::string& bus, const std::string& name, bool enabled);
+  Result<std::vector<FailedTarget>> PutTargets(const std::string& bus, const std::string& rule,
+                                               std::vector<Target> targets);
+  Result<std::vector<FailedTarget>> RemoveTargets(const std::string& bus, const std::string& rule,
+                                                  const std::vector<std::string>& ids);
+  Result<std::vector<Target>> ListTargets(const std::string& bus, const std::string& rule) const;
+  Result<std::vector<std::string>> RuleNamesByTarget(const std::string& bus,
+                                                     const std::string& target_arn) const;
+  // The next `n` firings of a scheduled rule (for `berth rules`).
+  std::vector<TimeMs> NextFirings(const Rule& rule, int n) const;
+
+  // --- Tags (buses and rules, by ARN) ---
+  Status TagResource(const std::string& arn, const Tags& tags);
+  Status UntagResource(const std::string& arn, const std::vector<std::string>& keys);
+  Result<Tags> ListTags(const std::string& arn) const;
+
+  // --- Connections and API destinations ---
+  Result<Connection> CreateConnection(Connection c);
+  Result<Connection> DescribeConnection(const std::string& name) const;
+  std::vector<Connection> ListConnections(const std::string& prefix) const;
+  Result<Connection> DeleteConnection(const std::string& name);
+  Result<ApiDestination> CreateApiDestination(ApiDestination d);
+  Result<ApiDestination> DescribeApiDestination(const std::string& name) const;
+  std::vector<ApiDestination> ListApiDestinations(const std::string& prefix) const;
+  Result<ApiDestination> DeleteApiDestination(const std::string& name);
+  const ApiDestination* FindApiDestinationByArn(const std::string& arn) const;
+  const Connection* FindConnectionByArn(const std::string& arn) const;
+
+  // --- Events ---
+  // Per-entry results, in order. Entries on missing buses fail individually.
+  std::vector<PutEventsResult> PutEvents(const std::vector<EventEntry>& entries);
+  // Events of AWS services (source aws.ecs, …) onto the default bus; the same matching and
+  // delivery. Call after the change the event reports has been committed.
+  void PublishServiceEvent(const std::string& source, const std::string& detail_type,
+                           const std::vector<std::string>& resources, nlohmann::json detail,
+                           TimeMs time, const std::string& region);
+
+  // --- Introspection ---
+  const std::deque<RecentEvent>& recent() const { return recent_; }
+  const std::vector<DeadLetter>& dead_letters() const { return outbox_->dead_letters(); }
+  // Delivers a dead letter again (a new delivery with fresh attempts). NotFound if unknown.
+  Status ReplayDeadLetter(uint64_t delivery_id);
+  Counters RuleCounters(const std::string& rule_arn) const;
+  Counters TargetCounters(const std::string& rule_arn, const std::string& target_id) const;
+  size_t pending_deliveries() const { return outbox_->pending().size(); }
+
+  // Deletes everything (POST /_berth/reset).
+  Status Reset();
+
+ private:
+  EventBus(Executor& executor, BusOptions options);
+  Status Load();
+  Status Save() const;
+  std::string RuleArn(const std::string& bus, const std::string& name) const;
+  std::string BusArn(const std::string& name) const;
+  Rule* FindRule(const std::string& bus, const std::string& name);
+  const Rule* FindRule(const std::string& bus, const std::string& name) const;
+  Tags* TagsOf(const std::string& arn);
+
+  // Matches one envelope and journals its deliveries. Returns the deliveries to start.
+  Status Route(const nlohmann::json& envelope, const std::string& bus, TimeMs now,
+               std::vector<Delivery>* out, RecentEvent* recent);
+  Status Enqueue(const Rule& rule, const nlohmann::json& envelope, TimeMs now,
+                 std::vector<Delivery>* out, RecentEvent* recent);
+  void Remember(RecentEvent e);
+  RecentEvent::Outcome* OutcomeOf(const Delivery& d);
+  void Attempt(uint64_t delivery_id);
+  void OnOutcome(uint64_t delivery_id, InvokeOutcome outcome);
+  void DeadLetterDelivery(Delivery d, const std::string& code, const std::string& message);
+  TargetInvoker* InvokerFor(const std::string& arn) const;
+
+  void ArmSchedule(const std::string& rule_arn);
+  void DisarmSchedule(const std::string& rule_arn);
+  void FireSchedule(const std::string& rule_arn, TimeMs at);
+
+  Executor& executor_;
+  BusOptions options_;
+  std::string config_path_;
+  std::unique_ptr<Outbox> outbox_;
+  std::vector<TargetInvoker*> invokers_;
+  bool started_ = false;
+  bool shut_down_ = false;
+
+  std::map<std::string, EventBusInfo> buses_;  // by name
+  std::map<std::string, Rule> rules_;           // by ARN
+  std::map<std::string, Connection> connections_;         // by name
+  std::map<std::string, ApiDestination> destinations_;    // by name
+
+  std::map<std::string, TimerId> schedule_timers_;  // by rule ARN
+  std::map<uint64_t, TimerId> retry_timers_;        // by delivery id
+  std::map<std::string, Counters> rule_counters_;
+  std::map<std::pair<std::string, std::string>, Counters> target_counters_;
+  std::deque<RecentEvent> recent_;
+  uint64_t recent_seq_ = 0;
+  std::map<std::string, uint64_t> recent_by_event_;  // event id → seq
+  std::mt19937_64 rng_{std::random_device{}()};
+  std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);  // guards invoker callbacks
+};
+
+}  // namespace berth::events

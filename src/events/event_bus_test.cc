@@ -1,0 +1,199 @@
+#include "events/event_bus.h"
+
+#include <gtest/gtest.h>
+#include <stdlib.h>
+
+#include <filesystem>
+
+#include "common/fake_executor.h"
+
+namespace berth::events {
+namespace {
+
+using nlohmann::json;
+
+// Records invocations; answers with `next` (delivered unless told otherwise).
+class FakeInvoker : public TargetInvoker {
+ public:
+  bool Handles(const std::string& arn) const override {
+    return arn.rfind("arn:aws:lambda:", 0) == 0;
+  }
+  void Invoke(const Invocation& inv, std::function<void(InvokeOutcome)> done) override {
+    payloads.push_back(inv.payload);
+    InvokeOutcome o;
+    o.kind = next;
+    o.error_code = next == InvokeOutcome::kDelivered ? "" : "HTTP_503";
+    done(o);
+  }
+  InvokeOutcome::Kind next = InvokeOutcome::kDelivered;
+  std::vector<std::string> payloads;
+};
+
+constexpr char kFn[] = "arn:aws:lambda:us-east-1:123456789012:function:notify";
+
+class EventBusTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    char tmpl[] = "/tmp/berth-bus-XXXXXX";
+    dir_ = mkdtemp(tmpl);
+    Open();
+  }
+  void TearDown() override {
+    bus_.reset();
+    std::filesystem::remove_all(dir_);
+  }
+  void Open() {
+    bus_.reset();
+    BusOptions o;
+    o.data_dir = dir_;
+    o.retry_base_ms = 1000;
+    o.retry_cap_ms = 8000;
+    auto b = EventBus::Open(exec_, o);
+    ASSERT_TRUE(b.ok()) << b.status().message();
+    bus_ = std::move(*b);
+    bus_->AddInvoker(&invoker_);
+    bus_->Start();
+  }
+  void AddRule(const std::string& name, const std::string& pattern, json target) {
+    RuleSpec spec;
+    spec.name = name;
+    spec.pattern_text = pattern;
+    auto p = EventPattern::Compile(pattern);
+    ASSERT_TRUE(p.ok()) << p.status().message();
+    spec.pattern = *p;
+    ASSERT_TRUE(bus_->PutRule(spec).ok());
+    auto t = ParseTarget(target);
+    ASSERT_TRUE(t.ok()) << t.status().message();
+    ASSERT_TRUE(bus_->PutTargets("", name, {*t}).ok());
+  }
+  PutEventsResult Put(const std::string& source, const std::string& detail) {
+    EventEntry e{source, "Deploy", detail, {}, std::nullopt, ""};
+    return bus_->PutEvents({e})[0];
+  }
+
+  std::string dir_;
+  FakeExecutor exec_;
+  FakeInvoker invoker_;
+  std::unique_ptr<EventBus> bus_;
+};
+
+TEST_F(EventBusTest, MatchingEventsReachTheTargetRenderedAndOthersDoNot) {
+  AddRule("deploys", R"({"source":["app"],"detail":{"state":["done"]}})",
+          {{"Id", "n"}, {"Arn", kFn}, {"InputTransformer", {{"InputPathsMap", {{"s", "$.detail.state"}}},
+                                                             {"InputTemplate", R"({"text":"state <s>"})"}}}});
+  EXPECT_FALSE(Put("app", R"({"state":"done"})").event_id.empty());
+  Put("app", R"({"state":"started"})");
+  Put("other", R"({"state":"done"})");
+  exec_.RunPending();
+  ASSERT_EQ(invoker_.payloads.size(), 1u);
+  EXPECT_EQ(invoker_.payloads[0], R"({"text":"state done"})");
+  auto rule = bus_->DescribeRule("", "deploys");
+  ASSERT_TRUE(rule.ok());
+  Counters c = bus_->RuleCounters(rule->arn);
+  EXPECT_EQ(c.matched, 1u);
+  EXPECT_EQ(c.delivered, 1u);
+  EXPECT_EQ(bus_->pending_deliveries(), 0u);
+}
+
+TEST_F(EventBusTest, BadEntriesFailAloneWithAwsCodes) {
+  auto r = bus_->PutEvents({{"app", "T", "not json", {}, std::nullopt, ""},
+                            {"", "T", "{}", {}, std::nullopt, ""},
+                            {"aws.ecs", "T", "{}", {}, std::nullopt, ""},
+                            {"app", "T", "{}", {}, std::nullopt, "nope"},
+                            {"app", "T", "{}", {}, std::nullopt, ""}});
+  EXPECT_EQ(r[0].error_code, "MalformedDetail");
+  EXPECT_EQ(r[1].error_message,
+            "Parameter Source is not valid. Reason: Source is a required argument.");
+  EXPECT_EQ(r[2].error_code, "NotAuthorizedForSourceException");
+  EXPECT_EQ(r[3].error_code, "ResourceNotFoundException");
+  EXPECT_TRUE(r[4].error_code.empty());
+  EXPECT_FALSE(r[4].event_id.empty());
+}
+
+TEST_F(EventBusTest, RetriesWithBackoffThenDeadLetters) {
+  AddRule("r", R"({"source":["app"]})",
+          {{"Id", "n"}, {"Arn", kFn}, {"RetryPolicy", {{"MaximumRetryAttempts", 3}}}});
+  invoker_.next = InvokeOutcome::kRetryable;
+  Put("app", "{}");
+  exec_.RunPending();
+  EXPECT_EQ(invoker_.payloads.size(), 1u);
+  exec_.Advance(60000);
+  EXPECT_EQ(invoker_.payloads.size(), 4u);  // 1 attempt + 3 retries
+  ASSERT_EQ(bus_->dead_letters().size(), 1u);
+  EXPECT_EQ(bus_->dead_letters()[0].error_code, "HTTP_503");
+  EXPECT_EQ(bus_->pending_deliveries(), 0u);
+  // Replay once the target works again.
+  invoker_.next = InvokeOutcome::kDelivered;
+  ASSERT_TRUE(bus_->ReplayDeadLetter(bus_->dead_letters()[0].delivery.id).ok());
+  exec_.RunPending();
+  EXPECT_EQ(invoker_.payloads.size(), 5u);
+  EXPECT_EQ(bus_->pending_deliveries(), 0u);
+}
+
+TEST_F(EventBusTest, AcknowledgedEventsSurviveARestartAndAreDeliveredThen) {
+  AddRule("r", R"({"source":["app"]})", {{"Id", "n"}, {"Arn", kFn}});
+  invoker_.next = InvokeOutcome::kRetryable;  // the target is down
+  Put("app", R"({"n":1})");
+  Put("app", R"({"n":2})");
+  exec_.RunPending();
+  EXPECT_EQ(bus_->pending_deliveries(), 2u);
+  Open();  // the daemon restarts
+  EXPECT_EQ(bus_->pending_deliveries(), 2u);
+  invoker_.next = InvokeOutcome::kDelivered;
+  invoker_.payloads.clear();
+  exec_.RunPending();
+  EXPECT_EQ(invoker_.payloads.size(), 2u);
+  EXPECT_EQ(bus_->pending_deliveries(), 0u);
+  Open();
+  EXPECT_EQ(bus_->pending_deliveries(), 0u);
+  // Rules and targets came back from the config file too.
+  auto targets = bus_->ListTargets("", "r");
+  ASSERT_TRUE(targets.ok());
+  ASSERT_EQ(targets->size(), 1u);
+  EXPECT_EQ((*targets)[0].arn, kFn);
+}
+
+TEST_F(EventBusTest, ScheduleFiresOnTheMinuteWithAScheduledEvent) {
+  RuleSpec spec;
+  spec.name = "every-minute";
+  spec.schedule_text = "rate(1 minute)";
+  ASSERT_TRUE(bus_->PutRule(spec).ok());
+  auto t = ParseTarget({{"Id", "n"}, {"Arn", kFn}});
+  ASSERT_TRUE(bus_->PutTargets("", "every-minute", {*t}).ok());
+  exec_.Advance(59000);
+  EXPECT_TRUE(invoker_.payloads.empty());
+  exec_.Advance(1000);
+  ASSERT_EQ(invoker_.payloads.size(), 1u);
+  json e = json::parse(invoker_.payloads[0]);
+  EXPECT_EQ(e["detail-type"], "Scheduled Event");
+  EXPECT_EQ(e["source"], "aws.events");
+  EXPECT_EQ(e["resources"][0], "arn:aws:events:us-east-1:123456789012:rule/every-minute");
+  exec_.Advance(120000);
+  EXPECT_EQ(invoker_.payloads.size(), 3u);
+  ASSERT_TRUE(bus_->SetRuleState("", "every-minute", false).ok());
+  exec_.Advance(300000);
+  EXPECT_EQ(invoker_.payloads.size(), 3u);
+}
+
+TEST_F(EventBusTest, RuleApiErrors) {
+  RuleSpec none;
+  none.name = "x";
+  EXPECT_EQ(bus_->PutRule(none).status().message(),
+            "Parameter(s) EventPattern or ScheduleExpression must be specified.");
+  AddRule("r", R"({"source":["app"]})", {{"Id", "n"}, {"Arn", kFn}});
+  EXPECT_EQ(bus_->DeleteRule("", "r").message(), "Rule can't be deleted since it has targets.");
+  ASSERT_TRUE(bus_->CreateEventBus("custom", "", {}).ok());
+  RuleSpec sched;
+  sched.name = "s";
+  sched.bus = "custom";
+  sched.schedule_text = "rate(5 minutes)";
+  EXPECT_EQ(bus_->PutRule(sched).status().message(),
+            "ScheduleExpression is supported only on the default event bus.");
+  EXPECT_EQ(bus_->DescribeRule("", "missing").status().code(), Code::kNotFound);
+  auto bad = ParseTarget({{"Id", "n"}, {"Arn", kFn}, {"Input", "{}"}, {"InputPath", "$.detail"}});
+  EXPECT_EQ(bad.status().message(),
+            "Only one of Input, InputPath, or InputTransformer must be provided for target n.");
+}
+
+}  // namespace
+}  // namespace berth::events
