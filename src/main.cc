@@ -26,6 +26,10 @@ int main(int argc, char** argv) {
                    "How listeners forward local connections: auto (in the kernel with nftables "
                    "when berth runs as root, else through berth's proxy) or proxy (always)")
         ->check(CLI::IsMember({"auto", "proxy"}));
+    app.add_option("--event-retry-cap", opts.event_retry_cap_s,
+                   "Longest wait in seconds between two delivery attempts of an event to a "
+                   "failing target (default 60; back-off doubles from 1 s with jitter)")
+        ->check(CLI::Range(1, 3600));
     app.add_option("--stopped-task-retention", opts.stopped_task_retention_s,
                    "Seconds a stopped task stays describable (default 3600)");
     try {

@@ -9,13 +9,19 @@
 
 #include "api/ecs/ecs_api.h"
 #include "api/elbv2/elbv2_api.h"
+#include "api/events/events_api.h"
 #include "api/http/http_server.h"
+#include "api/lambda/lambda_api.h"
 #include "api/router.h"
 #include "common/asio_executor.h"
 #include "daemon/data_dir.h"
+#include "daemon/event_targets.h"
 #include "daemon/service_load_balancing.h"
 #include "driver/process_driver.h"
 #include "ecs/control_plane.h"
+#include "events/api_destination_invoker.h"
+#include "events/event_bus.h"
+#include "functions/functions.h"
 #include "lb/load_balancing.h"
 #include "logs/log_store.h"
 #include "logs/pipeline.h"
@@ -96,6 +102,19 @@ int Serve(const ServeOptions& options) {
   }
   logs::Pipeline pipeline(**log_store, executor.clock());
   driver::ProcessDriver driver(executor, dir);
+  // Lambda functions: one process per invocation through the driver, output into the logs.
+  functions::Options fn_options;
+  fn_options.data_dir = dir;
+  fn_options.account_id = options.account_id;
+  fn_options.default_region = options.region;
+  fn_options.base_env = BaseEnvironment(options.region);
+  fn_options.log_store = log_store->get();
+  fn_options.pipeline = &pipeline;
+  functions::Functions functions(executor, driver, fn_options);
+  if (Status fs = functions.Load(); !fs.ok()) {
+    Log("cannot load the functions: " + fs.message());
+    return 1;
+  }
   // Load balancers: their own thread for the listeners' proxies and health checks. Declared
   // before the control plane so it outlives it: tasks stop (and deregister) before the
   // listeners close.
@@ -130,7 +149,21 @@ int Serve(const ServeOptions& options) {
     Log("task networks unavailable: " + a.message());
   }
   ServiceLoadBalancing service_lb(executor, **load_balancing);
+  // The event bus: rules, targets, the durable outbox. Before the control plane, which
+  // publishes ECS events into it; its targets are registered below, once they exist.
+  events::BusOptions bus_options;
+  bus_options.data_dir = dir;
+  bus_options.account_id = options.account_id;
+  bus_options.region = options.region;
+  bus_options.retry_cap_ms = options.event_retry_cap_s * 1000LL;
+  auto event_bus = events::EventBus::Open(executor, bus_options);
+  if (!event_bus.ok()) {
+    Log("cannot open the event bus: " + event_bus.status().message());
+    return 1;
+  }
+  EcsEventPublisher ecs_events(**event_bus);
   ecs::Options cp_options;
+  cp_options.events = &ecs_events;
   cp_options.networks = &networks;
   cp_options.load_balancing = &service_lb;
   cp_options.account_id = options.account_id;
@@ -145,7 +178,17 @@ int Serve(const ServeOptions& options) {
     return 1;
   }
 
+  // Event targets; the bus starts delivering (and replays its outbox) once they are in.
+  events::ApiDestinationInvoker api_destination_invoker(executor, **event_bus);
+  EcsTaskInvoker ecs_task_invoker(control_plane, options.region);
+  LogGroupInvoker log_group_invoker(**log_store, executor.clock());
+  (*event_bus)->AddInvoker(&api_destination_invoker);
+  (*event_bus)->AddInvoker(&ecs_task_invoker);
+  (*event_bus)->AddInvoker(&log_group_invoker);
+  (*event_bus)->Start();
+
   api::EcsApi ecs_api(control_plane);
+  api::EventsApi events_api(**event_bus);
   api::LogsApi logs_api(**log_store, executor.clock(), options.account_id);
   api::Elbv2Api elbv2_api(**load_balancing);
   api::RouterOptions router_options;
@@ -154,14 +197,37 @@ int Serve(const ServeOptions& options) {
   router_options.allow_reset = options.allow_reset;
   router_options.credentials = {creds->access_key_id, creds->secret_access_key};
   api::Router router(router_options, executor.clock(), ecs_api, logs_api, elbv2_api,
-                     [&control_plane, &log_store, &load_balancing] {
+                     [&control_plane, &log_store, &load_balancing, &event_bus, &functions] {
                        Status st = control_plane.Reset();
+                       if (st.ok()) st = functions.Reset();
+                       if (st.ok()) st = (*event_bus)->Reset();
                        for (const auto& g : (*log_store)->ListGroups()) {
                          if (st.ok()) st = (*log_store)->DeleteGroup(g.name);
                        }
                        if (st.ok()) st = (*load_balancing)->Reset();
                        return st;
                      });
+  router.AddJsonService(api::EventsApi::kTargetPrefix, api::EventsApi::kSigningName,
+                        [&events_api](const std::string& op, const std::string& body,
+                                      const std::string& region) {
+                          return events_api.Handle(op, body, region);
+                        });
+  router.AddJsonService(api::EventsApi::kBerthTargetPrefix, api::EventsApi::kSigningName,
+                        [&events_api](const std::string& op, const std::string& body,
+                                      const std::string&) {
+                          return events_api.HandleBerth(op, body);
+                        });
+  // Lambda: Invoke answers when the function has finished, so its synchronous Router handler
+  // runs the loop meanwhile (api/lambda/lambda_api.h).
+  api::LambdaApi::Options lambda_options;
+  lambda_options.run_until = [&io](const std::function<bool()>& done) {
+    while (!done() && !io.stopped()) io.run_one();
+  };
+  api::LambdaApi lambda_api(functions, lambda_options);
+  router.AddRestService(api::LambdaApi::kSigningName,
+                        [&lambda_api](const api::HttpRequest& req, const std::string& region) {
+                          return lambda_api.Handle(req, region);
+                        });
   api::HttpServer server(io, [&router](const api::HttpRequest& r) { return router.Handle(r); });
   st = server.Listen(host, port);
   if (!st.ok()) {
@@ -185,6 +251,8 @@ int Serve(const ServeOptions& options) {
     Log(std::string("received ") + (sig == SIGTERM ? "SIGTERM" : "SIGINT") + ", stopping tasks");
     server.StopAccepting();
     router.ready = false;
+    // Deliveries not yet done stay in the outbox for the next start.
+    (*event_bus)->Shutdown();
     int grace_ms = control_plane.MaxStopTimeoutS() * 1000 + 500;
     executor.RunAfter(grace_ms, [&] {
       Log("stop timeout passed; killing what is left");
@@ -193,6 +261,7 @@ int Serve(const ServeOptions& options) {
     control_plane.StopAllTasks("berth daemon shutting down", [&] { io.stop(); });
   });
   io.run();
+  (*event_bus)->Shutdown();  // before the invokers it points to go away
   driver.KillAll();
   RemoveEndpoint(dir);
   Log("stopped");

@@ -17,6 +17,7 @@ struct ServeOptions {
   std::string lb_forwarding = "auto";  // "auto": kernel (nftables) when possible; "proxy"
   std::string task_subnet = "10.213.0.0/16";   // awsvpc/bridge task addresses
   std::string task_bridge = "berth0";
+  int event_retry_cap_s = 60;  // longest wait between two delivery attempts of an event
 };
 
 // Returns the process exit code.

@@ -88,6 +88,7 @@ Status ControlPlane::Load() {
       }
       ++t.version;
       BERTH_RETURN_IF_ERROR(store_.PutTask(t));
+      PublishTaskEvent(t);  // a real change, made now: the task is STOPPED
     }
     auto entry = std::make_unique<TaskEntry>();
     entry->task = std::move(t);
@@ -231,6 +232,7 @@ Status ControlPlane::Reset() {
   client_tokens_.clear();
   services_.clear();
   service_runtime_.clear();
+  pending_service_events_.clear();
   definitions_.clear();
   max_revision_.clear();
   clusters_.clear();

@@ -17,6 +17,7 @@
 
 #include "common/clock.h"
 #include "driver/driver.h"
+#include "ecs/event_sink.h"
 #include "ecs/load_balancing.h"
 #include "model/service.h"
 #include "model/task.h"
@@ -50,6 +51,9 @@ struct Options {
   // Per-task network namespaces for awsvpc and bridge; null = every task on the host network
   // (awsvpc refused).
   network::TaskNetworks* networks = nullptr;
+  // Where the ECS events (task, service action, deployment) go once their change is committed;
+  // null = no events. See ecs/event_sink.h.
+  EventSink* events = nullptr;
 };
 
 struct Failure {
@@ -221,6 +225,9 @@ class ControlPlane {
     bool steady = false;
     TimeMs last_steady_event = 0;
     TimeMs last_stuck_event = 0;
+    // The last placement/configuration failure sent as an ECS Service Action (rate-limited).
+    std::string last_failure_event;
+    TimeMs last_failure_event_at = 0;
     bool reconcile_posted = false;
   };
   struct TokenUse {
@@ -242,6 +249,14 @@ class ControlPlane {
   model::TaskDefinition* MutableTaskDefinition(const std::string& ref);
   TaskEntry* MutableTask(const std::string& id_or_arn);
   void OnTaskChanged(const std::string& id, const model::Task& t, bool state_change);
+  // An ECS Task State Change for `t` as it is now; call right after committing a change of its
+  // lastStatus, desiredStatus or a container (each bumps `version`).
+  void PublishTaskEvent(const model::Task& t);
+  // Service and deployment events wait here until the service is next committed
+  // (PersistService publishes them, in order).
+  void QueueServiceEvent(EcsEvent event);
+  void QueueDeploymentEvent(const model::Service& s, const model::Deployment& d);
+  void FlushServiceEvents();
   // Writes the task through to the store and bumps its change_seq.
   void Persist(model::Task& t);
   void PurgeStoppedTasks();
@@ -288,6 +303,7 @@ class ControlPlane {
   std::function<void()> all_stopped_;
   TimerId purge_timer_ = 0;
   uint64_t change_counter_ = 0;
+  std::vector<EcsEvent> pending_service_events_;
 };
 
 }  // namespace berth::ecs

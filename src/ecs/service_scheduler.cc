@@ -12,6 +12,7 @@
 #include <cmath>
 
 #include "ecs/control_plane.h"
+#include "ecs/ecs_events.h"
 #include "model/service_json.h"
 
 namespace berth::ecs {
@@ -106,6 +107,7 @@ void ControlPlane::StartServiceTasks(model::Service& s, int count) {
   }
   std::vector<std::string> started;
   std::string failure;
+  std::string failure_arn;  // the container instance, for a placement failure
   for (int i = 0; i < count; ++i) {
     auto r = RunTask(RequestContext{RegionOf(s.arn)}, req);
     if (!r.ok()) {
@@ -114,6 +116,7 @@ void ControlPlane::StartServiceTasks(model::Service& s, int count) {
     }
     if (!r->failures.empty()) {
       failure = r->failures.front().reason;
+      failure_arn = r->failures.front().arn;
       break;
     }
     for (const auto& t : r->tasks) {
@@ -125,7 +128,24 @@ void ControlPlane::StartServiceTasks(model::Service& s, int count) {
     AddServiceEvent(s, "has started " + std::to_string(started.size()) +
                            " tasks: " + TaskList(started) + ".");
   }
-  if (!failure.empty()) AddServiceEvent(s, "was unable to place a task. Reason: " + failure + ".");
+  if (!failure.empty()) {
+    AddServiceEvent(s, "was unable to place a task. Reason: " + failure + ".");
+    // The scheduler retries every tick; EventBridge hears of a failure once a minute at most.
+    ServiceRuntime& rt = service_runtime_[s.arn];
+    TimeMs now = executor_.clock().NowMs();
+    if (failure != rt.last_failure_event || now - rt.last_failure_event_at >= kStuckRepostMs) {
+      rt.last_failure_event = failure;
+      rt.last_failure_event_at = now;
+      if (failure_arn.empty()) {
+        QueueServiceEvent(ServiceActionEvent(s, ServiceEventType::kError,
+                                             "SERVICE_TASK_CONFIGURATION_FAILURE", now, failure));
+      } else {
+        QueueServiceEvent(ServiceActionEvent(s, ServiceEventType::kError,
+                                             "SERVICE_TASK_PLACEMENT_FAILURE", now, failure,
+                                             {failure_arn}));
+      }
+    }
+  }
 }
 
 void ControlPlane::StopServiceTask(model::Service& s, TaskEntry& e, StopKind kind,
@@ -208,6 +228,8 @@ void ControlPlane::AccountStoppedServiceTasks(model::Service& s, ServiceRuntime&
         rt.next_start_allowed = now + delay;
         if (!rt.throttle_event_posted) {
           AddServiceEvent(s, "is unable to consistently start tasks successfully.");
+          QueueServiceEvent(
+              ServiceActionEvent(s, ServiceEventType::kWarn, "SERVICE_TASK_START_IMPAIRED", now));
           rt.throttle_event_posted = true;
         }
       }
@@ -254,6 +276,7 @@ void ControlPlane::CheckCircuitBreaker(model::Service& s, ServiceRuntime& rt) {
   p->rollout_state_reason = "ECS deployment circuit breaker: tasks failed to start.";
   p->updated_at = executor_.clock().NowMs();
   AddServiceEvent(s, "(deployment " + p->id + ") deployment failed: tasks failed to start.");
+  QueueDeploymentEvent(s, *p);  // FAILED
   if (!config.circuit_breaker_rollback || s.last_completed_task_definition_arn.empty() ||
       s.last_completed_deployment_id == p->id) {
     return;  // FAILED stays PRIMARY and launches nothing more.
@@ -293,6 +316,12 @@ void ControlPlane::ReconcileService(model::Service& s) {
   }
   ReplaceUnhealthyServiceTasks(s, rt);
   CheckCircuitBreaker(s, rt);
+  if (!pending_service_events_.empty()) {
+    // Commit and publish what happened so far (a FAILED deployment and its rollback) before
+    // the tasks started below publish theirs.
+    PersistService(s);
+    before = model::ServiceToStorage(s).dump();
+  }
 
   model::Deployment* primary = s.Primary();
   std::vector<TaskEntry*> alive = ServiceTasks(s);
@@ -425,14 +454,18 @@ void ControlPlane::ReconcileService(model::Service& s) {
       s.last_completed_deployment_id = primary->id;
       s.last_completed_task_definition_arn = primary->task_definition_arn;
       AddServiceEvent(s, "(deployment " + primary->id + ") deployment completed.");
+      QueueDeploymentEvent(s, *primary);  // COMPLETED
     }
     if (steady && (!rt.steady || now - rt.last_steady_event >= kSteadyRepostMs)) {
       AddServiceEvent(s, "has reached a steady state.");
+      QueueServiceEvent(
+          ServiceActionEvent(s, ServiceEventType::kInfo, "SERVICE_STEADY_STATE", now));
       rt.last_steady_event = now;
     }
     rt.steady = steady;
   }
   if (model::ServiceToStorage(s).dump() != before) PersistService(s);
+  FlushServiceEvents();  // normally empty: every queued event comes with a change
 }
 
 }  // namespace berth::ecs

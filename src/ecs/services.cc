@@ -2,8 +2,9 @@
 // (spec/ecs.md §3 Services, §6). The scheduler that runs their tasks is service_scheduler.cc.
 #include <random>
 
-#include "ecs/control_plane.h"
 #include "common/ids.h"
+#include "ecs/control_plane.h"
+#include "ecs/ecs_events.h"
 
 namespace berth::ecs {
 
@@ -107,6 +108,27 @@ void ControlPlane::PersistService(model::Service& s) {
   if (!st.ok()) {
     fprintf(stderr, "berth: cannot store service %s: %s\n", s.arn.c_str(), st.ToString().c_str());
   }
+  FlushServiceEvents();
+}
+
+void ControlPlane::QueueServiceEvent(EcsEvent event) {
+  if (options_.events != nullptr) pending_service_events_.push_back(std::move(event));
+}
+
+void ControlPlane::QueueDeploymentEvent(const model::Service& s, const model::Deployment& d) {
+  if (options_.events == nullptr) return;
+  QueueServiceEvent(DeploymentStateChangeEvent(s, d, executor_.clock().NowMs()));
+}
+
+void ControlPlane::FlushServiceEvents() {
+  if (options_.events == nullptr) {
+    pending_service_events_.clear();
+    return;
+  }
+  // Publish may not call back into the control plane, but take the queue first regardless.
+  std::vector<EcsEvent> events = std::move(pending_service_events_);
+  pending_service_events_.clear();
+  for (auto& e : events) options_.events->Publish(std::move(e));
 }
 
 void ControlPlane::AddServiceEvent(model::Service& s, const std::string& message) {
@@ -135,6 +157,7 @@ void ControlPlane::StartDeployment(model::Service& s, model::Deployment d) {
     old.updated_at = d.created_at;
   }
   s.deployments.insert(s.deployments.begin(), std::move(d));
+  QueueDeploymentEvent(s, s.deployments.front());  // IN_PROGRESS (also for a rollback)
   auto& rt = service_runtime_[s.arn];
   rt.consecutive_failures = 0;
   rt.next_start_allowed = 0;

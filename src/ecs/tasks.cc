@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include "common/ids.h"
+#include "ecs/ecs_events.h"
 
 namespace berth::ecs {
 
@@ -269,6 +270,7 @@ Result<RunTaskResult> ControlPlane::RunTask(const RequestContext& ctx, const Run
     task_order_.push_back(id);
     token_use.task_ids.push_back(id);
     result.tasks.push_back(t);
+    PublishTaskEvent(t);  // created (version 1), committed above
     // Containers start on the next turn of the loop, after the caller has its answer.
     executor_.Post([this, id, raw, own_network] {
       auto it = tasks_.find(id);
@@ -298,6 +300,7 @@ void ControlPlane::OnTaskChanged(const std::string& id, const model::Task& t, bo
   e.task = t;
   e.task.tags = std::move(tags);
   Persist(e.task);
+  if (state_change) PublishTaskEvent(e.task);
   if (t.group.rfind("service:", 0) == 0) {
     if (model::Service* s = MutableService(t.cluster_arn, t.group.substr(8))) ScheduleReconcile(s->arn);
   }
@@ -311,6 +314,11 @@ void ControlPlane::OnTaskChanged(const std::string& id, const model::Task& t, bo
       CheckAllStopped();
     });
   }
+}
+
+void ControlPlane::PublishTaskEvent(const model::Task& t) {
+  if (options_.events == nullptr) return;
+  options_.events->Publish(TaskStateChangeEvent(t, executor_.clock().NowMs()));
 }
 
 Result<model::Task> ControlPlane::StopTask(const std::string& cluster, const std::string& task,

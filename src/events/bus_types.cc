@@ -64,17 +64,19 @@ Result<Target> ParseTarget(const json& wire) {
     if (!r->is_object()) return Invalid("RetryPolicy must be an object.");
     if (const json* n = Field(*r, "MaximumRetryAttempts")) {
       if (!n->is_number_integer() || *n < 0 || *n > 185) {
-        return Invalid("1 validation error detected: Value at "
-                       "'targets.1.member.retryPolicy.maximumRetryAttempts' failed to satisfy "
-                       "constraint: Member must have value between 0 and 185");
+        return Invalid(
+            "1 validation error detected: Value at "
+            "'targets.1.member.retryPolicy.maximumRetryAttempts' failed to satisfy "
+            "constraint: Member must have value between 0 and 185");
       }
       t.retry.maximum_retry_attempts = n->get<int>();
     }
     if (const json* n = Field(*r, "MaximumEventAgeInSeconds")) {
       if (!n->is_number_integer() || *n < 60 || *n > 86400) {
-        return Invalid("1 validation error detected: Value at "
-                       "'targets.1.member.retryPolicy.maximumEventAgeInSeconds' failed to "
-                       "satisfy constraint: Member must have value between 60 and 86400");
+        return Invalid(
+            "1 validation error detected: Value at "
+            "'targets.1.member.retryPolicy.maximumEventAgeInSeconds' failed to "
+            "satisfy constraint: Member must have value between 60 and 86400");
       }
       t.retry.maximum_event_age_seconds = n->get<int>();
     }
@@ -83,8 +85,9 @@ Result<Target> ParseTarget(const json& wire) {
     const json* a = d->is_object() ? Field(*d, "Arn") : nullptr;
     if (a && a->is_string()) t.dead_letter_arn = a->get<std::string>();
     if (!t.dead_letter_arn.empty() && t.dead_letter_arn.rfind("arn:aws:logs:", 0) != 0) {
-      return Invalid("berth dead-letters to CloudWatch Logs log groups: DeadLetterConfig Arn "
-                     "must be arn:aws:logs:REGION:ACCOUNT:log-group:NAME (berth has no SQS).");
+      return Invalid(
+          "berth dead-letters to CloudWatch Logs log groups: DeadLetterConfig Arn "
+          "must be arn:aws:logs:REGION:ACCOUNT:log-group:NAME (berth has no SQS).");
     }
   }
   if (const json* e = Field(wire, "EcsParameters")) {

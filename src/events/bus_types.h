@@ -8,12 +8,11 @@
 #include <cstdint>
 #include <map>
 #include <memory>
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
 #include <utility>
 #include <vector>
-
-#include <nlohmann/json.hpp>
 
 #include "common/clock.h"
 #include "common/status.h"
@@ -35,7 +34,7 @@ struct Target {
   std::string arn;
   TargetInput input;
   RetryPolicy retry;
-  std::string dead_letter_arn;  // "" = none; berth takes a log-group ARN
+  std::string dead_letter_arn;     // "" = none; berth takes a log-group ARN
   nlohmann::json ecs_parameters;   // null unless an ECS target
   nlohmann::json http_parameters;  // null unless given
   nlohmann::json wire;             // the target as PutTargets took it (ListTargetsByRule)

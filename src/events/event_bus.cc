@@ -4,6 +4,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <re2/re2.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -11,8 +12,6 @@
 #include <algorithm>
 #include <fstream>
 #include <sstream>
-
-#include <re2/re2.h>
 
 #include "common/ids.h"
 
@@ -176,32 +175,50 @@ Status EventBus::Save() const {
   json& buses = j["buses"] = json::array();
   for (const auto& [name, b] : buses_) {
     if (name == "default" && b.tags.empty()) continue;
-    buses.push_back({{"name", b.name}, {"arn", b.arn}, {"description", b.description},
-                     {"tags", TagsJson(b.tags)}, {"created_ms", b.created_ms}});
+    buses.push_back({{"name", b.name},
+                     {"arn", b.arn},
+                     {"description", b.description},
+                     {"tags", TagsJson(b.tags)},
+                     {"created_ms", b.created_ms}});
   }
   json& rules = j["rules"] = json::array();
   for (const auto& [arn, r] : rules_) {
     json targets = json::array();
     for (const auto& t : r.targets) targets.push_back(t.wire);
-    rules.push_back({{"name", r.name},           {"bus", r.bus},
-                     {"arn", r.arn},             {"state", r.state},
-                     {"description", r.description}, {"role_arn", r.role_arn},
-                     {"pattern", r.pattern_text}, {"schedule", r.schedule_text},
-                     {"tags", TagsJson(r.tags)}, {"created_ms", r.created_ms},
-                     {"enabled_ms", r.enabled_ms}, {"targets", targets}});
+    rules.push_back({{"name", r.name},
+                     {"bus", r.bus},
+                     {"arn", r.arn},
+                     {"state", r.state},
+                     {"description", r.description},
+                     {"role_arn", r.role_arn},
+                     {"pattern", r.pattern_text},
+                     {"schedule", r.schedule_text},
+                     {"tags", TagsJson(r.tags)},
+                     {"created_ms", r.created_ms},
+                     {"enabled_ms", r.enabled_ms},
+                     {"targets", targets}});
   }
   json& conns = j["connections"] = json::array();
   for (const auto& [name, c] : connections_) {
-    conns.push_back({{"name", c.name}, {"arn", c.arn}, {"authorization_type", c.authorization_type},
-                     {"auth_parameters", c.auth_parameters}, {"description", c.description},
-                     {"created_ms", c.created_ms}, {"modified_ms", c.modified_ms}});
+    conns.push_back({{"name", c.name},
+                     {"arn", c.arn},
+                     {"authorization_type", c.authorization_type},
+                     {"auth_parameters", c.auth_parameters},
+                     {"description", c.description},
+                     {"created_ms", c.created_ms},
+                     {"modified_ms", c.modified_ms}});
   }
   json& dests = j["api_destinations"] = json::array();
   for (const auto& [name, d] : destinations_) {
-    dests.push_back({{"name", d.name}, {"arn", d.arn}, {"connection_arn", d.connection_arn},
-                     {"endpoint", d.endpoint}, {"http_method", d.http_method},
-                     {"rate_limit", d.rate_limit_per_second}, {"description", d.description},
-                     {"created_ms", d.created_ms}, {"modified_ms", d.modified_ms}});
+    dests.push_back({{"name", d.name},
+                     {"arn", d.arn},
+                     {"connection_arn", d.connection_arn},
+                     {"endpoint", d.endpoint},
+                     {"http_method", d.http_method},
+                     {"rate_limit", d.rate_limit_per_second},
+                     {"description", d.description},
+                     {"created_ms", d.created_ms},
+                     {"modified_ms", d.modified_ms}});
   }
   // Connections carry credentials: the file is 0600, written whole and renamed into place.
   std::string tmp = config_path_ + ".tmp";
@@ -320,8 +337,9 @@ Result<std::string> EventBus::PutRule(const RuleSpec& spec) {
   }
   if (has_pattern && !spec.pattern) return Internal("PutRule: the pattern was not compiled");
   if (spec.description && spec.description->size() > 512) {
-    return InvalidArgument("1 validation error detected: Value at 'description' failed to "
-                           "satisfy constraint: Member must have length less than or equal to 512");
+    return InvalidArgument(
+        "1 validation error detected: Value at 'description' failed to "
+        "satisfy constraint: Member must have length less than or equal to 512");
   }
   std::string state = spec.state.value_or("ENABLED");
   if (state == "ENABLED_WITH_ALL_CLOUDTRAIL_MANAGEMENT_EVENTS") state = "ENABLED";
@@ -412,8 +430,8 @@ Result<std::vector<FailedTarget>> EventBus::PutTargets(const std::string& bus,
   if (!r) return NotFound("Rule " + rule + " does not exist on EventBus " + *b + ".");
   std::vector<Target> merged = r->targets;
   for (auto& t : targets) {
-    auto same = std::find_if(merged.begin(), merged.end(),
-                             [&](const Target& x) { return x.id == t.id; });
+    auto same =
+        std::find_if(merged.begin(), merged.end(), [&](const Target& x) { return x.id == t.id; });
     if (same != merged.end()) {
       *same = std::move(t);
     } else {
@@ -523,7 +541,9 @@ Result<Connection> EventBus::CreateConnection(Connection c) {
 
 Result<Connection> EventBus::DescribeConnection(const std::string& name) const {
   auto it = connections_.find(name);
-  if (it == connections_.end()) return NotFound("Failed to describe the connection(s). Connection '" + name + "' does not exist.");
+  if (it == connections_.end())
+    return NotFound("Failed to describe the connection(s). Connection '" + name +
+                    "' does not exist.");
   return it->second;
 }
 
@@ -537,7 +557,9 @@ std::vector<Connection> EventBus::ListConnections(const std::string& prefix) con
 
 Result<Connection> EventBus::DeleteConnection(const std::string& name) {
   auto it = connections_.find(name);
-  if (it == connections_.end()) return NotFound("Failed to describe the connection(s). Connection '" + name + "' does not exist.");
+  if (it == connections_.end())
+    return NotFound("Failed to describe the connection(s). Connection '" + name +
+                    "' does not exist.");
   Connection c = it->second;
   connections_.erase(it);
   BERTH_RETURN_IF_ERROR(Save());
@@ -545,7 +567,8 @@ Result<Connection> EventBus::DeleteConnection(const std::string& name) {
 }
 
 Result<ApiDestination> EventBus::CreateApiDestination(ApiDestination d) {
-  if (!ValidName(d.name)) return InvalidArgument("ApiDestination name " + d.name + " is not valid.");
+  if (!ValidName(d.name))
+    return InvalidArgument("ApiDestination name " + d.name + " is not valid.");
   if (destinations_.count(d.name)) {
     return Status(Code::kAlreadyExists, "An api-destination '" + d.name + "' already exists.");
   }
@@ -562,7 +585,8 @@ Result<ApiDestination> EventBus::CreateApiDestination(ApiDestination d) {
 
 Result<ApiDestination> EventBus::DescribeApiDestination(const std::string& name) const {
   auto it = destinations_.find(name);
-  if (it == destinations_.end()) return NotFound("An api-destination '" + name + "' does not exist.");
+  if (it == destinations_.end())
+    return NotFound("An api-destination '" + name + "' does not exist.");
   return it->second;
 }
 
@@ -576,7 +600,8 @@ std::vector<ApiDestination> EventBus::ListApiDestinations(const std::string& pre
 
 Result<ApiDestination> EventBus::DeleteApiDestination(const std::string& name) {
   auto it = destinations_.find(name);
-  if (it == destinations_.end()) return NotFound("An api-destination '" + name + "' does not exist.");
+  if (it == destinations_.end())
+    return NotFound("An api-destination '" + name + "' does not exist.");
   ApiDestination d = it->second;
   destinations_.erase(it);
   BERTH_RETURN_IF_ERROR(Save());

@@ -39,9 +39,9 @@ struct BusOptions {
   std::string data_dir;  // "" = memory only
   std::string account_id = "123456789012";
   std::string region = "us-east-1";
-  int64_t retry_base_ms = 1000;   // first retry after ~this (then doubling, with jitter)
-  int64_t retry_cap_ms = 60000;   // longest wait between two attempts
-  size_t recent_kept = 500;       // events remembered for `berth events`
+  int64_t retry_base_ms = 1000;  // first retry after ~this (then doubling, with jitter)
+  int64_t retry_cap_ms = 60000;  // longest wait between two attempts
+  size_t recent_kept = 500;      // events remembered for `berth events`
 };
 
 struct RuleSpec {
@@ -206,10 +206,10 @@ class EventBus {
   bool started_ = false;
   bool shut_down_ = false;
 
-  std::map<std::string, EventBusInfo> buses_;  // by name
-  std::map<std::string, Rule> rules_;           // by ARN
-  std::map<std::string, Connection> connections_;         // by name
-  std::map<std::string, ApiDestination> destinations_;    // by name
+  std::map<std::string, EventBusInfo> buses_;           // by name
+  std::map<std::string, Rule> rules_;                   // by ARN
+  std::map<std::string, Connection> connections_;       // by name
+  std::map<std::string, ApiDestination> destinations_;  // by name
 
   std::map<std::string, TimerId> schedule_timers_;  // by rule ARN
   std::map<uint64_t, TimerId> retry_timers_;        // by delivery id

@@ -79,8 +79,11 @@ class EventBusTest : public ::testing::Test {
 
 TEST_F(EventBusTest, MatchingEventsReachTheTargetRenderedAndOthersDoNot) {
   AddRule("deploys", R"({"source":["app"],"detail":{"state":["done"]}})",
-          {{"Id", "n"}, {"Arn", kFn}, {"InputTransformer", {{"InputPathsMap", {{"s", "$.detail.state"}}},
-                                                             {"InputTemplate", R"({"text":"state <s>"})"}}}});
+          {{"Id", "n"},
+           {"Arn", kFn},
+           {"InputTransformer",
+            {{"InputPathsMap", {{"s", "$.detail.state"}}},
+             {"InputTemplate", R"({"text":"state <s>"})"}}}});
   EXPECT_FALSE(Put("app", R"({"state":"done"})").event_id.empty());
   Put("app", R"({"state":"started"})");
   Put("other", R"({"state":"done"})");

@@ -25,9 +25,7 @@ std::string EventTime(TimeMs t) {
   return buf;
 }
 
-bool HasInput(const TargetInput& in) {
-  return in.input || in.input_path || in.transformer;
-}
+bool HasInput(const TargetInput& in) { return in.input || in.input_path || in.transformer; }
 
 bool RuleTagSays(const Rule& r, const std::string& key, const std::string& value) {
   for (const auto& [k, v] : r.tags) {
@@ -52,6 +50,7 @@ void EventBus::Start() {
 void EventBus::Shutdown() {
   shut_down_ = true;
   *alive_ = false;
+  invokers_.clear();
   for (auto& [arn, id] : schedule_timers_) executor_.Cancel(id);
   schedule_timers_.clear();
   for (auto& [id, timer] : retry_timers_) executor_.Cancel(timer);
@@ -70,6 +69,10 @@ TargetInvoker* EventBus::InvokerFor(const std::string& arn) const {
 std::vector<PutEventsResult> EventBus::PutEvents(const std::vector<EventEntry>& entries) {
   TimeMs now = executor_.clock().NowMs();
   std::vector<PutEventsResult> results(entries.size());
+  if (shut_down_) {
+    for (auto& r : results) r = {"", "InternalException", "The event bus is shutting down."};
+    return results;
+  }
   std::vector<Delivery> deliveries;
   std::vector<RecentEvent> recents;
   for (size_t i = 0; i < entries.size(); ++i) {
@@ -80,7 +83,8 @@ std::vector<PutEventsResult> EventBus::PutEvents(const std::vector<EventEntry>& 
       r.error_message = std::move(message);
     };
     if (e.source.empty()) {
-      fail("InvalidArgument", "Parameter Source is not valid. Reason: Source is a required argument.");
+      fail("InvalidArgument",
+           "Parameter Source is not valid. Reason: Source is a required argument.");
       continue;
     }
     if (e.detail_type.empty()) {
@@ -89,15 +93,16 @@ std::vector<PutEventsResult> EventBus::PutEvents(const std::vector<EventEntry>& 
       continue;
     }
     if (e.detail.empty()) {
-      fail("InvalidArgument", "Parameter Detail is not valid. Reason: Detail is a required argument.");
+      fail("InvalidArgument",
+           "Parameter Detail is not valid. Reason: Detail is a required argument.");
       continue;
     }
     if (e.source.rfind("aws.", 0) == 0) {
       fail("NotAuthorizedForSourceException", "Not authorized for the source.");
       continue;
     }
-    json detail = e.detail.size() <= kMaxDetailBytes ? json::parse(e.detail, nullptr, false)
-                                                      : json();
+    json detail =
+        e.detail.size() <= kMaxDetailBytes ? json::parse(e.detail, nullptr, false) : json();
     if (!detail.is_object()) {
       fail("MalformedDetail", "Detail is malformed.");
       continue;
@@ -147,6 +152,7 @@ std::vector<PutEventsResult> EventBus::PutEvents(const std::vector<EventEntry>& 
 void EventBus::PublishServiceEvent(const std::string& source, const std::string& detail_type,
                                    const std::vector<std::string>& resources, json detail,
                                    TimeMs time, const std::string& region) {
+  if (shut_down_) return;
   TimeMs now = executor_.clock().NowMs();
   ordered_json env;
   env["version"] = "0";
@@ -317,10 +323,10 @@ void EventBus::OnOutcome(uint64_t delivery_id, InvokeOutcome outcome) {
   ++tc.failed;
   auto target = ParseTarget(d->target);
   int max_retries = target.ok() ? target->retry.maximum_retry_attempts : 0;
-  int64_t max_age_ms =
-      (target.ok() ? target->retry.maximum_event_age_seconds : 86400) * 1000LL;
+  int64_t max_age_ms = (target.ok() ? target->retry.maximum_event_age_seconds : 86400) * 1000LL;
   if (d->attempts > max_retries) {
-    return DeadLetterDelivery(*d, outcome.error_code.empty() ? "RetriesExhausted" : outcome.error_code,
+    return DeadLetterDelivery(*d,
+                              outcome.error_code.empty() ? "RetriesExhausted" : outcome.error_code,
                               outcome.error_message);
   }
   int64_t delay = options_.retry_base_ms << std::min(d->attempts - 1, 20);
@@ -335,15 +341,15 @@ void EventBus::OnOutcome(uint64_t delivery_id, InvokeOutcome outcome) {
   ++tc.retried;
   if (o) {
     o->state = "retrying";
-    o->error = outcome.error_code + (outcome.error_message.empty() ? "" : ": " + outcome.error_message);
+    o->error =
+        outcome.error_code + (outcome.error_message.empty() ? "" : ": " + outcome.error_message);
   }
   retry_timers_[delivery_id] = executor_.RunAfter(delay, [this, delivery_id, alive = alive_] {
     if (*alive) Attempt(delivery_id);
   });
 }
 
-void EventBus::DeadLetterDelivery(Delivery d, const std::string& code,
-                                  const std::string& message) {
+void EventBus::DeadLetterDelivery(Delivery d, const std::string& code, const std::string& message) {
   std::string target_id = d.target.value("Id", "");
   ++rule_counters_[d.rule_arn].dead_lettered;
   ++target_counters_[{d.rule_arn, target_id}].dead_lettered;
@@ -355,9 +361,10 @@ void EventBus::DeadLetterDelivery(Delivery d, const std::string& code,
   (void)outbox_->AddDeadLetter({d, code, message, now});
   outbox_->Done(d.id);
   // The target's DeadLetterConfig: a log group gets one JSON message per dead letter.
-  std::string dlq = d.target.contains("DeadLetterConfig") && d.target["DeadLetterConfig"].is_object()
-                        ? d.target["DeadLetterConfig"].value("Arn", "")
-                        : "";
+  std::string dlq =
+      d.target.contains("DeadLetterConfig") && d.target["DeadLetterConfig"].is_object()
+          ? d.target["DeadLetterConfig"].value("Arn", "")
+          : "";
   TargetInvoker* sink = dlq.empty() ? nullptr : InvokerFor(dlq);
   if (!sink) return;
   json target_for_dlq = {{"Id", target_id + "-dlq"}, {"Arn", dlq}};
@@ -476,11 +483,11 @@ void EventBus::FireSchedule(const std::string& rule_arn, TimeMs at) {
   auto next = again->second.schedule->NextMs(std::max(now, at), again->second.enabled_ms);
   if (!next) return;
   TimeMs when = *next;
-  schedule_timers_[rule_arn] = executor_.RunAfter(
-      std::max<int64_t>(0, when - executor_.clock().NowMs()),
-      [this, rule_arn, when, alive = alive_] {
-        if (*alive) FireSchedule(rule_arn, when);
-      });
+  schedule_timers_[rule_arn] =
+      executor_.RunAfter(std::max<int64_t>(0, when - executor_.clock().NowMs()),
+                         [this, rule_arn, when, alive = alive_] {
+                           if (*alive) FireSchedule(rule_arn, when);
+                         });
 }
 
 }  // namespace berth::events

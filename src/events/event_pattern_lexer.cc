@@ -122,7 +122,11 @@ std::string JacksonLexer::Barf(std::string_view message) const {
 void JacksonLexer::Fail(std::string message) {
   if (failed_) return;
   failed_ = true;
-  error_ = Barf(message);
+  // Jackson reports its syntax errors at the last character read (_currentLocationMinusOne),
+  // but end-of-input errors at the current position.
+  size_t column = Column();
+  if (message.rfind("Unexpected end-of-input", 0) != 0) --column;
+  error_ = message + "\n at " + Location(line_, column);
   current_ = Token::kNone;
 }
 

@@ -437,7 +437,7 @@ TEST(EventPatternTest, JacksonErrors) {
             prefix +
                 "Unexpected character (']' (code 93)): expected a valid value (JSON String, "
                 "Number, Array, Object or token 'null', 'true' or 'false')\n at [Source: "
-                "(String)\"{\"a\": [1,]}\"; line: 1, column: 11]");
+                "(String)\"{\"a\": [1,]}\"; line: 1, column: 10]");
   EXPECT_EQ(Reason("[]"), "Filter is not an object");
   EXPECT_EQ(Reason(R"({"a": {}})"), "Empty objects are not allowed");
   EXPECT_EQ(Reason(R"({"a": [tru]})"),
@@ -452,6 +452,111 @@ TEST(EventPatternTest, JacksonErrors) {
   std::string deep_objects;
   for (int i = 0; i < 2000; ++i) deep_objects += "{\"a\":";
   CompileError(deep_objects);
+}
+
+// aws/event-ruler's JsonRuleCompilerTest: patterns it accepts and rejects, and two exact
+// messages of Jackson-level errors.
+TEST(EventPatternTest, RulerCompilerVectors) {
+  const char* const good[] = {
+      R"({"a": [ { "suffix": "child" } ] })",
+      R"({"a": [ { "anything-but": "child" } ] })",
+      R"({"a": [ { "anything-but": ["child0","child1","child2"] } ] })",
+      R"({"a": [ { "anything-but": [111,222,333] } ] })",
+      R"({"a": [ { "anything-but": "child0" } ] })",
+      R"({"a": [ { "anything-but": 111 } ] })",
+      R"({"a": [ { "anything-but": { "prefix": "foo" } } ] })",
+      R"({"a": [ { "anything-but": { "prefix": ["abc", "123"] } } ] })",
+      R"({"a": [ { "anything-but": { "suffix": "foo" } } ] })",
+      R"({"a": [ { "anything-but": { "suffix": ["abc", "123"] } } ] })",
+      R"({"a": [ { "anything-but": {"equals-ignore-case": "rule" } } ] })",
+      R"({"a": [ { "anything-but": {"equals-ignore-case": "" } } ] })",
+      R"({"a": [ { "anything-but": {"equals-ignore-case": ["abc", "123"] } } ] })",
+      R"({"a": [ { "anything-but": {"equals-ignore-case": ["abc", ""] } } ] })",
+      R"({"a": [ { "anything-but": { "wildcard": "foo*bar" } } ] })",
+      R"({"a": [ { "anything-but": { "wildcard": "" } } ] })",
+      R"({"a": [ { "anything-but": { "wildcard": ["foo*bar", "*foobar*"] } } ] })",
+      R"({"a": [ { "anything-but": { "wildcard": ["foo*bar", ""] } } ] })",
+      R"({"a": [ { "exactly": "child" } ] })",
+      R"({"a": [ { "exists": true } ] })",
+      R"({"a": [ { "exists": false } ] })",
+      R"({"a": [ { "cidr": "10.0.0.0/8" } ] })",
+      R"({"a": [ { "equals-ignore-case": "abc" } ] })",
+      R"({"a": [ { "wildcard": "a*b*c" } ] })",
+  };
+  for (const char* p : good) MustCompile(p);
+  const char* const bad[] = {
+      R"({"a": [ { "exactly": 33 } ] })",
+      R"({"a": [ { "prefix": "child", "foo": [] } ] })",
+      R"({"a": [ { "prefix": 3 } ] })",
+      R"({"a": [ { "prefix": [1, 2 3] } ] })",
+      R"({"a": [ { "suffix": "child", "foo": [] } ] })",
+      R"({"a": [ { "suffix": 3 } ] })",
+      R"({"a": [ { "suffix": [1, 2 3] } ] })",
+      R"({"a": [ { "foo": "child" } ] })",
+      R"({"a": [ { "cidr": "foo" } ] })",
+      R"({"a": [ { "anything-but": "child", "foo": [] } ] })",
+      R"({"a": [ { "anything-but": [1, 2 3] } ] })",
+      R"({"a": [ { "anything-but": "child", "foo": [] } ] })",
+      R"({"a": [ { "anything-but": ["child0",111,"child2"] } ] })",
+      R"({"a": [ { "anything-but": [1, 2 3] } ] })",
+      R"({"a": [ { "anything-but": { "foo": 3 } ] })",
+      R"({"a": [ { "anything-but": { "prefix": 27 } } ] })",
+      R"({"a": [ { "anything-but": { "prefix": "" } } ] })",
+      R"({"a": [ { "anything-but": { "prefix": "foo", "a":1 } } ] })",
+      R"({"a": [ { "anything-but": { "prefix": "foo" }, "x": 1 } ] })",
+      R"({"a": [ { "anything-but": { "prefix": ["1", "2" "3"] } } ] })",
+      R"({"a": [ { "anything-but": { "prefix": ["1", ""] } } ] })",
+      R"({"a": [ { "anything-but": { "prefix": [1, 2, 3] } } ] })",
+      R"({"a": [ { "anything-but": { "prefix": ["1", "2" } } ] })",
+      R"({"a": [ { "anything-but": { "prefix": ["1", "2" ] } ] })",
+      R"({"a": [ { "anything-but": { "suffix": 27 } } ] })",
+      R"({"a": [ { "anything-but": { "suffix": "" } } ] })",
+      R"({"a": [ { "anything-but": { "suffix": "foo", "a":1 } } ] })",
+      R"({"a": [ { "anything-but": { "suffix": "foo" }, "x": 1 } ] })",
+      R"({"a": [ { "anything-but": { "suffix": ["1", "2" "3"] } } ] })",
+      R"({"a": [ { "anything-but": { "suffix": ["1", ""] } } ] })",
+      R"({"a": [ { "anything-but": { "suffix": [1, 2, 3] } } ] })",
+      R"({"a": [ { "anything-but": { "suffix": ["1", "2" } } ] })",
+      R"({"a": [ { "anything-but": { "suffix": ["1", "2" ] } ] })",
+      R"({"a": [ { "anything-but": { "equals-ignore-case": ["1", "2" "3"] } } ] })",
+      R"({"a": [ { "anything-but": { "equals-ignore-case": [1, 2, 3] } } ] })",
+      R"({"a": [ { "anything-but": { "equals-ignore-case": ["1", "2" } } ] })",
+      R"({"a": [ { "anything-but": { "equals-ignore-case": ["1", "2" ] } ] })",
+      R"({"a": [ { "anything-but": { "wildcard": 27 } } ] })",
+      R"({"a": [ { "anything-but": { "wildcard": "foo", "a":1 } } ] })",
+      R"({"a": [ { "anything-but": { "wildcard": "foo" }, "x": 1 } ] })",
+      R"({"a": [ { "anything-but": { "wildcard": "foo**bar" } } ] })",
+      R"({"a": [ { "anything-but": { "wildcard": "foo*bar\" } } ] })",
+      R"({"a": [ { "anything-but": { "wildcard": ["1", "2" "3"] } } ] })",
+      R"({"a": [ { "anything-but": { "wildcard": ["1", "foo**bar"] } } ] })",
+      R"({"a": [ { "anything-but": { "wildcard": ["1", "foo*bar\"] } } ] })",
+      R"({"a": [ { "anything-but": { "wildcard": [1, 2, 3] } } ] })",
+      R"({"a": [ { "anything-but": { "wildcard": ["1", "2" } } ] })",
+      R"({"a": [ { "anything-but": { "wildcard": ["1", "2" ] } ] })",
+      R"({"a": [ { "equals-ignore-case": 5 } ] })",
+      R"({"a": [ { "equals-ignore-case": [ "abc" ] } ] })",
+      R"({"a": [ { "prefix": { "invalid-expression": [ "abc" ] } } ] })",
+      R"({"a": [ { "prefix": { "equals-ignore-case": 5 } } ] })",
+      R"({"a": [ { "prefix": { "equals-ignore-case": [ "abc" ] } } ] })",
+      R"({"a": [ { "prefix": { "equals-ignore-case": "abc", "test": "def" } } ] })",
+      R"({"a": [ { "prefix": { "equals-ignore-case": "abc" }, "test": "def" } ] })",
+      R"({"a": [ { "prefix": { "equals-ignore-case": [ 1, 2 3 ] } } ] })",
+      R"({"a": [ { "suffix": { "invalid-expression": [ "abc" ] } } ] })",
+      R"({"a": [ { "suffix": { "equals-ignore-case": 5 } } ] })",
+      R"({"a": [ { "suffix": { "equals-ignore-case": [ "abc" ] } } ] })",
+      R"({"a": [ { "suffix": { "equals-ignore-case": "abc", "test": "def" } } ] })",
+      R"({"a": [ { "suffix": { "equals-ignore-case": "abc" }, "test": "def" } ] })",
+      R"({"a": [ { "suffix": { "equals-ignore-case": [ 1, 2 3 ] } } ] })",
+      R"({"a": [ { "wildcard": 5 } ] })",
+      R"({"a": [ { "wildcard": [ "abc" ] } ] })",
+  };
+  for (const char* p : bad) CompileError(p);
+  EXPECT_EQ(CompileError(R"({"key": [{"wildcard": "abc**def"}]})"),
+            "Event pattern is not valid. Reason: Consecutive wildcard characters at pos 4\n at "
+            "[Source: (String)\"{\"key\": [{\"wildcard\": \"abc**def\"}]}\"; line: 1, column: 33]");
+  EXPECT_EQ(CompileError(R"({"key": [{"wildcard": "a*c\def"}]})"),
+            "Event pattern is not valid. Reason: Unrecognized character escape 'd' (code 100)\n at "
+            "[Source: (String)\"{\"key\": [{\"wildcard\": \"a*c\\def\"}]}\"; line: 1, column: 28]");
 }
 
 TEST(EventPatternTest, ManyPatternsOneFlatEvent) {

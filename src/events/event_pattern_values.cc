@@ -523,10 +523,11 @@ struct VectorHash {
 // being '"' + value + '"', a '*' ending a prefix of its own) match the whole input. We explore
 // the subset automaton of all the field's patterns and take the largest active set.
 int WildcardComplexity(const std::vector<const Wildcard*>& wildcards, int limit) {
-  std::vector<std::vector<int>> tokens;
-  std::vector<uint32_t> offset;
-  bool used[256] = {};
-  uint32_t total = 0;
+  // Global positions: position g stands for (pattern pattern_of[g], prefix length length_of[g]);
+  // token[g] is the token after that prefix (-1 at the end of the pattern).
+  std::vector<int> token;
+  std::vector<uint32_t> length_of;
+  std::vector<uint32_t> starts;
   for (const Wildcard* w : wildcards) {
     std::vector<int> t{'"'};
     for (size_t k = 0; k < w->segments.size(); ++k) {
@@ -534,68 +535,49 @@ int WildcardComplexity(const std::vector<const Wildcard*>& wildcards, int limit)
       for (char c : w->segments[k]) t.push_back(static_cast<unsigned char>(c));
     }
     t.push_back('"');
-    for (int c : t) {
-      if (c != kStar) used[c] = true;
-    }
-    offset.push_back(total);
-    total += static_cast<uint32_t>(t.size()) + 1;
-    tokens.push_back(std::move(t));
-  }
-  std::vector<int> alphabet;
-  for (int c = 0; c < 256; ++c) {
-    if (used[c]) alphabet.push_back(c);
-  }
-  for (int c = 0; c < 256; ++c) {
-    if (!used[c]) {
-      alphabet.push_back(c);  // stands for every byte no pattern mentions
-      break;
+    starts.push_back(static_cast<uint32_t>(token.size()));
+    for (size_t k = 0; k <= t.size(); ++k) {
+      token.push_back(k < t.size() ? t[k] : -1);
+      length_of.push_back(static_cast<uint32_t>(k));
     }
   }
-  // A state is the sorted list of (pattern, prefix length) as offset[pattern] + length.
-  auto locate = [&](uint32_t g, size_t* p, size_t* k) {
-    size_t i = std::upper_bound(offset.begin(), offset.end(), g) - offset.begin() - 1;
-    *p = i;
-    *k = g - offset[i];
-  };
   auto close = [&](std::vector<uint32_t>* s) {
     for (size_t i = 0; i < s->size(); ++i) {  // grows while iterating
-      size_t p = 0;
-      size_t k = 0;
-      locate((*s)[i], &p, &k);
-      if (k < tokens[p].size() && tokens[p][k] == kStar) s->push_back((*s)[i] + 1);
+      if (token[(*s)[i]] == kStar) s->push_back((*s)[i] + 1);
     }
     std::sort(s->begin(), s->end());
     s->erase(std::unique(s->begin(), s->end()), s->end());
   };
   auto count = [&](const std::vector<uint32_t>& s) {
     int n = 0;
-    for (uint32_t g : s) {
-      size_t p = 0;
-      size_t k = 0;
-      locate(g, &p, &k);
-      if (k > 0) ++n;
-    }
+    for (uint32_t g : s) n += length_of[g] > 0 ? 1 : 0;
     return n;
   };
-  std::vector<uint32_t> start;
-  for (uint32_t o : offset) start.push_back(o);
+  std::vector<uint32_t> start = starts;
   close(&start);
   std::unordered_set<std::vector<uint32_t>, VectorHash> seen{start};
   std::vector<std::vector<uint32_t>> queue{start};
+  std::vector<int> bytes;
   int best = 0;
   while (!queue.empty()) {
     std::vector<uint32_t> s = std::move(queue.back());
     queue.pop_back();
     best = std::max(best, count(s));
     if (best > limit) return limit + 1;
-    for (int c : alphabet) {
+    // Only bytes that advance some position lead to distinct states; every other byte keeps
+    // just the positions right after a '*' (the last iteration, -1, stands for those).
+    bytes.clear();
+    for (uint32_t g : s) {
+      if (token[g] >= 0 && token[g] != kStar) bytes.push_back(token[g]);
+    }
+    std::sort(bytes.begin(), bytes.end());
+    bytes.erase(std::unique(bytes.begin(), bytes.end()), bytes.end());
+    bytes.push_back(-1);
+    for (int c : bytes) {
       std::vector<uint32_t> next;
       for (uint32_t g : s) {
-        size_t p = 0;
-        size_t k = 0;
-        locate(g, &p, &k);
-        if (k > 0 && tokens[p][k - 1] == kStar) next.push_back(g);
-        if (k < tokens[p].size() && tokens[p][k] == c) next.push_back(g + 1);
+        if (length_of[g] > 0 && token[g - 1] == kStar) next.push_back(g);
+        if (c >= 0 && token[g] == c) next.push_back(g + 1);
       }
       if (next.empty()) continue;
       close(&next);

@@ -39,8 +39,8 @@ int OpenAppend(const std::string& path) {
 }  // namespace
 
 json DeliveryToJson(const Delivery& d) {
-  return {{"id", d.id},         {"rule_arn", d.rule_arn}, {"rule_name", d.rule_name},
-          {"target", d.target}, {"event_id", d.event_id}, {"event", d.event},
+  return {{"id", d.id},           {"rule_arn", d.rule_arn}, {"rule_name", d.rule_name},
+          {"target", d.target},   {"event_id", d.event_id}, {"event", d.event},
           {"payload", d.payload}, {"first_ms", d.first_ms}};
 }
 
@@ -146,7 +146,8 @@ Status Outbox::Append(std::vector<Delivery>* batch) {
       lines += j.dump(-1, ' ', false, json::error_handler_t::replace) + "\n";
     }
   }
-  if (journal_fd_ >= 0 && !lines.empty()) BERTH_RETURN_IF_ERROR(WriteLine(journal_fd_, lines, true));
+  if (journal_fd_ >= 0 && !lines.empty())
+    BERTH_RETURN_IF_ERROR(WriteLine(journal_fd_, lines, true));
   for (auto& d : *batch) pending_[d.id] = d;
   return Status::Ok();
 }

@@ -1,0 +1,68 @@
+// fuzz_event_pattern: libFuzzer target for the EventBridge pattern compiler and matcher
+// (events/event_pattern.h).
+//
+// Input layout: the pattern, then a NUL byte, then the event (JSON can hold no raw NUL). With
+// no NUL the whole input is the pattern, matched against a fixed ECS task event. Every
+// compiled pattern is also matched against its own text (a pattern is a JSON object too).
+//
+// Checked: nothing crashes or throws; a rejected pattern's message has AWS's prefix; matching
+// the event text, its FlatEvent and its parsed tree all run (the text and the tree may
+// legitimately disagree on number spellings and duplicate keys, so only the text and its
+// FlatEvent are compared).
+#include <cstddef>
+#include <cstdint>
+#include <cstdio>
+#include <cstdlib>
+#include <nlohmann/json.hpp>
+#include <string_view>
+
+#include "events/event_pattern.h"
+
+namespace {
+
+constexpr std::string_view kDefaultEvent =
+    R"({"version":"0","id":"6a7e8feb-b491-4cf7-a9f1-bf3703467718","detail-type":)"
+    R"("ECS Task State Change","source":"aws.ecs","account":"123456789012",)"
+    R"("time":"2024-01-01T00:00:00Z","region":"us-east-1","resources":)"
+    R"(["arn:aws:ecs:us-east-1:123456789012:task/default/0123"],"detail":{"lastStatus":)"
+    R"("STOPPED","desiredStatus":"STOPPED","stopCode":"EssentialContainerExited",)"
+    R"("containers":[{"name":"web","exitCode":1,"lastStatus":"STOPPED"},{"name":"worker",)"
+    R"("exitCode":0}],"version":3,"cpu":256.5,"ip":"10.0.0.7","tags":null,"empty":[]}})";
+
+void Check(bool ok, const char* what) {
+  if (!ok) {
+    fprintf(stderr, "fuzz_event_pattern: invariant failed: %s\n", what);
+    abort();
+  }
+}
+
+void MatchAll(const berth::events::EventPattern& pattern, std::string_view event) {
+  bool by_text = pattern.Matches(event);
+  berth::Result<berth::events::FlatEvent> flat = berth::events::FlatEvent::Parse(event);
+  Check(flat.ok() || !by_text, "an unparsable event matched");
+  if (flat.ok()) Check(pattern.Matches(*flat) == by_text, "text and FlatEvent disagree");
+  nlohmann::json tree = nlohmann::json::parse(event, nullptr, /*allow_exceptions=*/false);
+  if (!tree.is_discarded()) (void)pattern.Matches(tree);
+}
+
+}  // namespace
+
+extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
+  std::string_view input(reinterpret_cast<const char*>(data), size);
+  size_t nul = input.find('\0');
+  std::string_view pattern_text = input.substr(0, nul);
+  std::string_view event = nul == std::string_view::npos ? kDefaultEvent : input.substr(nul + 1);
+
+  berth::Result<berth::events::EventPattern> pattern =
+      berth::events::EventPattern::Compile(pattern_text);
+  if (!pattern.ok()) {
+    Check(pattern.status().code() == berth::Code::kInvalidArgument, "wrong status code");
+    Check(pattern.status().message().rfind("Event pattern is not valid. Reason: ", 0) == 0,
+          "message without AWS's prefix");
+    return 0;
+  }
+  Check(pattern->branch_count() > 0, "a compiled pattern without branches");
+  MatchAll(*pattern, event);
+  MatchAll(*pattern, pattern_text);
+  return 0;
+}

@@ -1,0 +1,62 @@
+// The event bus's targets that live in other components, as events::TargetInvoker adapters
+// (events/ knows none of them): ECS RunTask on a cluster, and CloudWatch Logs log groups
+// (also where dead letters go). API destinations are events/' own; Lambda functions are
+// functions/' (FunctionInvoker).
+// Threads: control thread only.
+#pragma once
+
+#include "ecs/control_plane.h"
+#include "ecs/event_sink.h"
+#include "events/event_bus.h"
+#include "events/target_invoker.h"
+#include "logs/log_store.h"
+
+namespace berth::daemon {
+
+// Target Arn = a cluster ARN; EcsParameters as spec/events.md §7. Each delivery is one RunTask
+// with startedBy `events-rule/<rule>` (cut to ECS's 36 characters) and the rendered input as
+// `overrides`; with the rule tag `berth:overlap` = `skip` a run is skipped while a task the rule
+// started still runs.
+class EcsTaskInvoker : public events::TargetInvoker {
+ public:
+  explicit EcsTaskInvoker(ecs::ControlPlane& cp, std::string default_region)
+      : cp_(cp), region_(std::move(default_region)) {}
+  bool Handles(const std::string& arn) const override;
+  bool WholeEventByDefault() const override { return false; }
+  void Invoke(const events::Invocation& inv,
+              std::function<void(events::InvokeOutcome)> done) override;
+
+ private:
+  ecs::ControlPlane& cp_;
+  std::string region_;
+};
+
+// Target Arn = arn:aws:logs:REGION:ACCOUNT:log-group:NAME; one log event per delivery in the
+// stream named after the rule (group and stream are created when missing).
+class LogGroupInvoker : public events::TargetInvoker {
+ public:
+  LogGroupInvoker(logs::LogStore& store, const Clock& clock) : store_(store), clock_(clock) {}
+  bool Handles(const std::string& arn) const override;
+  void Invoke(const events::Invocation& inv,
+              std::function<void(events::InvokeOutcome)> done) override;
+
+ private:
+  logs::LogStore& store_;
+  const Clock& clock_;
+};
+
+// ECS events (task state, service action, deployment state) onto the default bus, source
+// aws.ecs, as AWS sends them to EventBridge.
+class EcsEventPublisher : public ecs::EventSink {
+ public:
+  explicit EcsEventPublisher(events::EventBus& bus) : bus_(bus) {}
+  void Publish(ecs::EcsEvent event) override {
+    bus_.PublishServiceEvent("aws.ecs", event.detail_type, event.resources, std::move(event.detail),
+                             event.time, event.region);
+  }
+
+ private:
+  events::EventBus& bus_;
+};
+
+}  // namespace berth::daemon
