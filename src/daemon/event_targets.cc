@@ -76,6 +76,23 @@ void EcsTaskInvoker::Invoke(const events::Invocation& inv,
   done(InvokeOutcome{});
 }
 
+void FunctionInvoker::Invoke(const events::Invocation& inv,
+                             std::function<void(InvokeOutcome)> done) {
+  functions::InvokeOptions options;
+  options.type = functions::InvocationType::kEvent;
+  functions_.Invoke(inv.target->value("Arn", ""), inv.payload, options,
+                    [done = std::move(done)](functions::InvokeResult r) {
+                      if (r.status.ok()) return done(InvokeOutcome{});
+                      bool retry = r.status.code() == Code::kResourceExhausted ||
+                                   r.status.code() == Code::kUnavailable ||
+                                   r.status.code() == Code::kInternal;
+                      done(Outcome(retry ? InvokeOutcome::kRetryable : InvokeOutcome::kFailed,
+                                   r.status.code() == Code::kNotFound ? "ResourceNotFoundException"
+                                                                      : "LambdaInvokeFailed",
+                                   r.status.message()));
+                    });
+}
+
 bool LogGroupInvoker::Handles(const std::string& arn) const {
   return arn.rfind("arn:aws:logs:", 0) == 0 && arn.find(":log-group:") != std::string::npos;
 }

@@ -9,6 +9,7 @@
 #include "ecs/event_sink.h"
 #include "events/event_bus.h"
 #include "events/target_invoker.h"
+#include "functions/functions.h"
 #include "logs/log_store.h"
 
 namespace berth::daemon {
@@ -43,6 +44,22 @@ class LogGroupInvoker : public events::TargetInvoker {
  private:
   logs::LogStore& store_;
   const Clock& clock_;
+};
+
+// Target Arn = a Lambda function ARN. EventBridge hands the event to Lambda asynchronously
+// (InvocationType Event): the delivery succeeds once the function has the event; function
+// errors are then retried by Lambda's own policy, as on AWS.
+class FunctionInvoker : public events::TargetInvoker {
+ public:
+  explicit FunctionInvoker(functions::Functions& functions) : functions_(functions) {}
+  bool Handles(const std::string& arn) const override {
+    return arn.rfind("arn:aws:lambda:", 0) == 0 && arn.find(":function:") != std::string::npos;
+  }
+  void Invoke(const events::Invocation& inv,
+              std::function<void(events::InvokeOutcome)> done) override;
+
+ private:
+  functions::Functions& functions_;
 };
 
 // ECS events (task state, service action, deployment state) onto the default bus, source

@@ -182,9 +182,11 @@ int Serve(const ServeOptions& options) {
   events::ApiDestinationInvoker api_destination_invoker(executor, **event_bus);
   EcsTaskInvoker ecs_task_invoker(control_plane, options.region);
   LogGroupInvoker log_group_invoker(**log_store, executor.clock());
+  FunctionInvoker function_invoker(functions);
   (*event_bus)->AddInvoker(&api_destination_invoker);
   (*event_bus)->AddInvoker(&ecs_task_invoker);
   (*event_bus)->AddInvoker(&log_group_invoker);
+  (*event_bus)->AddInvoker(&function_invoker);
   (*event_bus)->Start();
 
   api::EcsApi ecs_api(control_plane);
