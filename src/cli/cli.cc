@@ -10,6 +10,7 @@
 #include <thread>
 
 #include "cli/client.h"
+#include "cli/event_commands.h"
 #include "cli/logs_command.h"
 #include "cli/service_commands.h"
 #include "common/clock.h"
@@ -246,6 +247,8 @@ int Run(int argc, char** argv) {
   deploy->add_flag("--wait", deploy_options.wait, "Show progress until stable, failed or timed out");
   deploy->add_option("--timeout", deploy_options.timeout, "With --wait: give up after this (default 10m)");
 
+  EventCommands event_commands(app);  // `rules` and `events`
+
   CLI11_PARSE(app, argc, argv);
   if (env->parsed()) return Env(data_dir);
   if (!override_container.empty() && args.empty()) {
@@ -263,6 +266,7 @@ int Run(int argc, char** argv) {
   if (logs->parsed()) return LogsCommand(client, logs_options);
   if (services->parsed()) return ServicesCommand(client, cluster);
   if (deploy->parsed()) return DeployCommand(client, deploy_options);
+  if (event_commands.parsed()) return event_commands.Run(client);
   return 2;
 }
 

@@ -1,4 +1,5 @@
-// The berth CLI's client verbs (everything except `serve`): env, ps, run-task, stop, describe.
+// The berth CLI's client verbs (everything except `serve`): env, ps, run-task, stop, describe,
+// logs, services, deploy, rules, events.
 // Each goes through the daemon's public API like any AWS client (cli/client.h).
 #pragma once
 
