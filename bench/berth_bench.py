@@ -15,6 +15,9 @@ bench/out/results.json and docs/benchmarks.md (with bench/notes.md appended).
   (g) ELBv2 listener throughput and latency vs straight to the target (bench/lb_bench.py)
   (h) ECS service UpdateService -> steady state vs the 5 s health-check floor and the new
       tasks' own start times (bench/service_bench.py)
+  (i) event bus: PutEvents -> match -> in-memory target events/s with 1/100/1,000 rules vs
+      moto's matcher on the same events and rules; PutEvents -> webhook latency
+      (bench/event_bus_bench.py: bench/events_bench.cc, events_moto.py, events_e2e.py)
 d, e and f share one session (one generated file, one daemon); e and f need d's ingest, which
 runs (and is reported only if d was asked for) whenever any of them is selected.
 """
@@ -34,6 +37,7 @@ import tempfile
 import time
 
 import botocore.auth
+import event_bus_bench
 import lb_bench
 import service_bench
 import botocore.awsrequest
@@ -729,7 +733,7 @@ def met(ok):
 # a/b/c text of the last full run in place. Each section starts with a "Run:" line saying when
 # and with which binary it was measured. Rendered sections are also written to
 # bench/out/sections/<letter>.md.
-LETTERS = "abcdefgh"
+LETTERS = "abcdefghi"
 
 
 def run_line(m):
@@ -931,7 +935,8 @@ def render_f(m, f):
 
 RENDER = {"a": render_a, "b": render_b, "c": render_c, "d": render_d, "e": render_e,
           "f": render_f, "g": lambda m, g: lb_bench.render_g(m, g, run_line),
-          "h": lambda m, h: service_bench.render_h(m, h, run_line)}
+          "h": lambda m, h: service_bench.render_h(m, h, run_line),
+          "i": lambda m, i: event_bus_bench.render_i(m, i, run_line)}
 
 
 def parse_doc(path):
@@ -993,7 +998,8 @@ def write_doc(m, results, ran, path):
     L.append(f"| | |\n|---|---|\n| CPUs (nproc) | {m['nproc']} |\n"
              f"| CPU model | {m['cpu']} |\n| kernel | {m['kernel']} |\n| memory | {m['mem_gib']} GiB |\n"
              f"| load tools | Python {m['python']} + botocore SigV4 (a, c, d, e, f); {m['wrk']} (b); "
-             f"GNU grep and coreutils `cat` as baselines (d, e) |\n")
+             f"GNU grep and coreutils `cat` as baselines (d, e); a C++ driver of berth's event bus "
+             f"and moto's matcher as its baseline, boto3 for the webhook latency (i) |\n")
     L.append("## Summary\n")
     L.append("| benchmark | berth | baseline (same run) | ratio | target | |\n|---|---|---|---|---|---|")
     for k in LETTERS:
@@ -1024,7 +1030,11 @@ def main():
     ap.add_argument("--lb-latency", default="")
     ap.add_argument("--lb-seconds", type=int, default=5)
     ap.add_argument("--svc-updates", type=int, default=5)
-    ap.add_argument("--only", default="abcdefgh")
+    ap.add_argument("--events-bench", default="")
+    ap.add_argument("--events-seconds", type=float, default=2.0)
+    ap.add_argument("--events-rounds", type=int, default=3)
+    ap.add_argument("--events-e2e-n", type=int, default=300)
+    ap.add_argument("--only", default="abcdefghi")
     ap.add_argument("--doc", default=os.path.join(ROOT, "docs", "benchmarks.md"))
     args = ap.parse_args()
     os.makedirs(OUT, exist_ok=True)
@@ -1063,6 +1073,13 @@ def main():
     if "h" in args.only:
         log(f"(h) service UpdateService -> steady, {args.svc_updates} updates per configuration")
         results["h"] = service_bench.bench_service(args.berth, args.svc_updates)
+    if "i" in args.only:
+        if not args.events_bench:
+            raise SystemExit("(i) needs --events-bench (bench/run builds build-bench/bench/events_bench)")
+        results["i"] = event_bus_bench.bench_events(
+            args.berth, args.events_bench, MOTO_PYTHON, seconds=args.events_seconds,
+            rounds=args.events_rounds, e2e_n=args.events_e2e_n)
+        log(json.dumps({k: v for k, v in results["i"].items() if k not in ("throughput", "moto")}))
     for k in LETTERS:
         if k in args.only and k in results:
             results[k]["run"] = m

@@ -78,18 +78,40 @@ void EcsTaskInvoker::Invoke(const events::Invocation& inv,
 
 void FunctionInvoker::Invoke(const events::Invocation& inv,
                              std::function<void(InvokeOutcome)> done) {
+  // The delivery stays in the bus's outbox (fsync'd) until the function has run: Lambda's own
+  // queue of async events lives in memory, so an event waiting there when the daemon stops is
+  // delivered again at the next start instead of being lost. `done` runs once: either when the
+  // invocation is refused (nothing queued), or when the queued event has finished.
+  auto pending = std::make_shared<std::function<void(InvokeOutcome)>>(std::move(done));
+  auto finish = [pending](InvokeOutcome outcome) {
+    if (!*pending) return;
+    auto d = std::move(*pending);
+    *pending = nullptr;
+    d(std::move(outcome));
+  };
+  auto refused = [](const Status& st) {
+    bool retry = st.code() == Code::kResourceExhausted || st.code() == Code::kUnavailable ||
+                 st.code() == Code::kInternal;
+    return Outcome(retry ? InvokeOutcome::kRetryable : InvokeOutcome::kFailed,
+                   st.code() == Code::kNotFound ? "ResourceNotFoundException" : "LambdaInvokeFailed",
+                   st.message());
+  };
   functions::InvokeOptions options;
   options.type = functions::InvocationType::kEvent;
-  functions_.Invoke(inv.target->value("Arn", ""), inv.payload, options,
-                    [done = std::move(done)](functions::InvokeResult r) {
-                      if (r.status.ok()) return done(InvokeOutcome{});
-                      bool retry = r.status.code() == Code::kResourceExhausted ||
-                                   r.status.code() == Code::kUnavailable ||
-                                   r.status.code() == Code::kInternal;
-                      done(Outcome(retry ? InvokeOutcome::kRetryable : InvokeOutcome::kFailed,
-                                   r.status.code() == Code::kNotFound ? "ResourceNotFoundException"
-                                                                      : "LambdaInvokeFailed",
-                                   r.status.message()));
+  // Lambda has already retried a function error (twice, as Lambda does), so its last error
+  // ends the delivery: dead-lettered, where `berth events --dead` shows it and can replay it.
+  options.on_event_done = [finish, refused](const functions::InvokeResult& r) {
+    if (!r.status.ok()) return finish(refused(r.status));
+    if (!r.function_error.empty()) {
+      return finish(Outcome(InvokeOutcome::kFailed, "LambdaFunctionError",
+                            "The function failed " + std::to_string(r.attempts) +
+                                " time(s): " + r.payload.substr(0, 512)));
+    }
+    finish(InvokeOutcome{});
+  };
+  functions_.Invoke(inv.target->value("Arn", ""), inv.payload, std::move(options),
+                    [finish, refused](functions::InvokeResult r) {
+                      if (!r.status.ok()) finish(refused(r.status));
                     });
 }
 

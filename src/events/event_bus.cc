@@ -61,7 +61,15 @@ std::string NameAfter(const std::string& arn, const std::string& marker) {
 }  // namespace
 
 EventBus::EventBus(Executor& executor, BusOptions options)
-    : executor_(executor), options_(std::move(options)) {}
+    : executor_(executor), options_(std::move(options)) {
+  std::string seed = RandomHex(64);
+  std::vector<uint32_t> words;
+  for (size_t i = 0; i < seed.size(); i += 8) {
+    words.push_back(static_cast<uint32_t>(std::stoul(seed.substr(i, 8), nullptr, 16)));
+  }
+  std::seed_seq seq(words.begin(), words.end());
+  id_rng_.seed(seq);
+}
 
 EventBus::~EventBus() { Shutdown(); }
 
@@ -169,7 +177,9 @@ Status EventBus::Load() {
   return Status::Ok();
 }
 
-Status EventBus::Save() const {
+Status EventBus::Save() {
+  routes_dirty_ = true;
+  ++config_epoch_;
   if (config_path_.empty()) return Status::Ok();
   json j = {{"version", 1}};
   json& buses = j["buses"] = json::array();
@@ -627,9 +637,7 @@ Status EventBus::Reset() {
   schedule_timers_.clear();
   for (auto& [id, timer] : retry_timers_) executor_.Cancel(timer);
   retry_timers_.clear();
-  std::vector<uint64_t> pending;
-  for (const auto& [id, d] : outbox_->pending()) pending.push_back(id);
-  for (uint64_t id : pending) outbox_->Done(id);
+  for (uint64_t id : outbox_->PendingIds()) outbox_->Done(id);
   rules_.clear();
   connections_.clear();
   destinations_.clear();
@@ -640,7 +648,6 @@ Status EventBus::Reset() {
   rule_counters_.clear();
   target_counters_.clear();
   recent_.clear();
-  recent_by_event_.clear();
   return Save();
 }
 

@@ -1,14 +1,20 @@
 // EventBus: berth's EventBridge — event buses, rules (event patterns and schedules), targets,
 // PutEvents, and delivery: each event is matched against the enabled rules of its bus (patterns
-// compiled once, the event flattened once), every matching rule's targets get a delivery that
-// is journaled in the Outbox before PutEvents answers, then handed to the TargetInvoker for
-// the target's ARN; failures are retried with exponential back-off and jitter within the
-// target's RetryPolicy, then dead-lettered (kept for `berth events --dead`, and written to the
-// target's DeadLetterConfig log group). Scheduled rules fire on timers (UTC, no catch-up of
-// runs missed while the daemon was down).
+// compiled once and indexed per bus in a PatternIndex, rebuilt after any rule change; the event
+// flattened once, only at the paths those patterns look at, in the same pass that builds its
+// envelope text); every matching rule's targets get a delivery that is journaled in the Outbox
+// before PutEvents answers, then handed to the TargetInvoker for the target's ARN; failures are
+// retried with exponential back-off and jitter within the target's RetryPolicy, then
+// dead-lettered (kept for `berth events --dead`, and written to the target's DeadLetterConfig
+// log group). Scheduled rules fire on timers (UTC, no catch-up of runs missed while the daemon
+// was down).
 //
 // Configuration lives in DATA_DIR/events/config.json (rewritten atomically on each change); the
 // outbox and dead letters beside it. Counters and the recent-traffic ring are in memory.
+//
+// Delivered envelopes are {"version":"0","id","detail-type","source","account","time",
+// "region","resources","detail"} in that order, the detail minified with its keys in the order
+// given (a key given twice: first place, last value).
 //
 // Errors (the API layer maps them): InvalidArgument → ValidationException, NotFound →
 // ResourceNotFoundException, AlreadyExists → ResourceAlreadyExistsException,
@@ -30,6 +36,7 @@
 #include "common/clock.h"
 #include "common/status.h"
 #include "events/bus_types.h"
+#include "events/event_pattern_index.h"
 #include "events/outbox.h"
 #include "events/target_invoker.h"
 
@@ -101,7 +108,10 @@ class EventBus {
   static Result<std::unique_ptr<EventBus>> Open(Executor& executor, BusOptions options);
   ~EventBus();
 
-  void AddInvoker(TargetInvoker* invoker) { invokers_.push_back(invoker); }
+  void AddInvoker(TargetInvoker* invoker) {
+    invokers_.push_back(invoker);
+    ++config_epoch_;
+  }
   // Starts schedules and redelivers what the outbox kept. Call once, after AddInvoker.
   void Start();
   // Stops timers; pending deliveries stay in the outbox for the next start.
@@ -167,7 +177,7 @@ class EventBus {
   Status ReplayDeadLetter(uint64_t delivery_id);
   Counters RuleCounters(const std::string& rule_arn) const;
   Counters TargetCounters(const std::string& rule_arn, const std::string& target_id) const;
-  size_t pending_deliveries() const { return outbox_->pending().size(); }
+  size_t pending_deliveries() const { return outbox_->pending_count(); }
 
   // Deletes everything (POST /_berth/reset).
   Status Reset();
@@ -175,23 +185,50 @@ class EventBus {
  private:
   EventBus(Executor& executor, BusOptions options);
   Status Load();
-  Status Save() const;
+  // Writes the configuration file. Every change of the configuration goes through here, so it
+  // also invalidates the routes and the per-route caches.
+  Status Save();
   std::string RuleArn(const std::string& bus, const std::string& name) const;
   std::string BusArn(const std::string& name) const;
   Rule* FindRule(const std::string& bus, const std::string& name);
   const Rule* FindRule(const std::string& bus, const std::string& name) const;
   Tags* TagsOf(const std::string& arn);
 
-  // Matches one envelope and journals its deliveries. Returns the deliveries to start.
-  Status Route(const nlohmann::json& envelope, const std::string& bus, TimeMs now,
-               std::vector<Delivery>* out, RecentEvent* recent);
-  Status Enqueue(const Rule& rule, const nlohmann::json& envelope, TimeMs now,
-                 std::vector<Delivery>* out, RecentEvent* recent);
+  // The enabled pattern rules of one bus, indexed, with their targets' routes; rebuilt from
+  // rules_ on first use after a configuration change.
+  struct RouteEntry {
+    const Rule* rule = nullptr;
+    Counters* counters = nullptr;                              // rule_counters_[rule->arn]
+    std::vector<std::shared_ptr<const DeliveryRoute>> routes;  // one per target
+  };
+  struct RouteTable {
+    PatternIndex index;  // pattern i is entries[i]'s
+    std::vector<RouteEntry> entries;
+  };
+  RouteTable* Routes(const std::string& bus);
+  RouteEntry EntryFor(const Rule& rule);
+  // The route's per-attempt lookups (invoker, counters, overlap tag), refreshed after any
+  // configuration change.
+  const DeliveryRoute& Fresh(const DeliveryRoute& route);
+
+  // Matches one event against a bus's rules and queues the deliveries (journaled by the caller).
+  void Route(RouteTable& table, const FlatEvent& flat,
+             const std::shared_ptr<const DeliveryEvent>& event, TimeMs now,
+             std::vector<PendingDelivery>* out, RecentEvent* recent);
+  void Enqueue(const RouteEntry& entry, const std::shared_ptr<const DeliveryEvent>& event,
+               TimeMs now, std::vector<PendingDelivery>* out, RecentEvent* recent,
+               std::optional<nlohmann::json>* envelope);
+  // Journals the deliveries, remembers the events, then schedules the first attempts.
+  Status Commit(std::vector<PendingDelivery>* deliveries, std::vector<RecentEvent>* recents,
+                bool attempt_now);
+  std::string NextEventId();
+  const std::string& TimeText(TimeMs t);
   void Remember(RecentEvent e);
-  RecentEvent::Outcome* OutcomeOf(const Delivery& d);
+  RecentEvent::Outcome* OutcomeOf(const PendingDelivery& d);
   void Attempt(uint64_t delivery_id);
   void OnOutcome(uint64_t delivery_id, InvokeOutcome outcome);
-  void DeadLetterDelivery(Delivery d, const std::string& code, const std::string& message);
+  void DeadLetterDelivery(const PendingDelivery& d, const std::string& code,
+                          const std::string& message);
   TargetInvoker* InvokerFor(const std::string& arn) const;
 
   void ArmSchedule(const std::string& rule_arn);
@@ -217,7 +254,17 @@ class EventBus {
   std::map<std::pair<std::string, std::string>, Counters> target_counters_;
   std::deque<RecentEvent> recent_;
   uint64_t recent_seq_ = 0;
-  std::map<std::string, uint64_t> recent_by_event_;  // event id → seq
+
+  std::map<std::string, RouteTable> routes_;  // by bus
+  bool routes_dirty_ = true;
+  uint64_t config_epoch_ = 1;  // bumped by every configuration change (DeliveryRoute caches)
+  PathFilter no_paths_;        // flattens nothing: validation only (buses without rules)
+  std::vector<uint32_t> matched_;
+  std::mt19937_64 id_rng_;   // event ids: unique, not secret (seeded from the system's CSPRNG)
+  TimeMs time_second_ = -1;  // the second TimeText last formatted
+  std::string time_text_;
+  Invocation invocation_;  // reused by Attempt (keeps its strings' capacity)
+  bool invocation_busy_ = false;
   std::mt19937_64 rng_{std::random_device{}()};
   std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);  // guards invoker callbacks
 };

@@ -4,6 +4,7 @@
 #include <stdlib.h>
 
 #include <filesystem>
+#include <regex>
 
 #include "common/fake_executor.h"
 
@@ -196,6 +197,82 @@ TEST_F(EventBusTest, RuleApiErrors) {
   auto bad = ParseTarget({{"Id", "n"}, {"Arn", kFn}, {"Input", "{}"}, {"InputPath", "$.detail"}});
   EXPECT_EQ(bad.status().message(),
             "Only one of Input, InputPath, or InputTransformer must be provided for target n.");
+}
+
+TEST_F(EventBusTest, TargetsGetTheEnvelopeInAwsOrderWithDuplicateKeysResolved) {
+  AddRule("r", R"({"source":["app"],"detail":{"a":{"x":[2]}}})", {{"Id", "n"}, {"Arn", kFn}});
+  std::string id = Put("app", R"({"b": 1.50, "a": {"x": 1, "x": 2}, "c": "\u00e9"})").event_id;
+  Put("app", R"({"a":{"x":2,"x":1}})");  // the last value wins: no match
+  exec_.RunPending();
+  ASSERT_EQ(invoker_.payloads.size(), 1u);
+  const std::string& text = invoker_.payloads[0];
+  EXPECT_EQ(text.rfind(R"({"version":"0","id":")" + id +
+                           R"(","detail-type":"Deploy","source":"app",)"
+                           R"("account":"123456789012","time":")",
+                       0),
+            0u)
+      << text;
+  EXPECT_NE(text.find(R"(,"region":"us-east-1","resources":[],"detail":{"b":1.5,"a":{"x":2},)"),
+            std::string::npos)
+      << text;
+  json e = json::parse(text);
+  EXPECT_EQ(e["detail"]["c"], "\u00e9");
+  EXPECT_TRUE(std::regex_match(
+      id, std::regex("[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}")))
+      << id;
+  EXPECT_EQ(e["time"], "2023-11-14T22:13:20Z");  // the fake clock's 1,700,000,000,000 ms
+}
+
+TEST_F(EventBusTest, RuleChangesApplyToTheNextEvent) {
+  AddRule("r", R"({"source":["app"]})", {{"Id", "n"}, {"Arn", kFn}});
+  Put("app", "{}");
+  ASSERT_TRUE(bus_->SetRuleState("", "r", false).ok());
+  Put("app", "{}");
+  ASSERT_TRUE(bus_->SetRuleState("", "r", true).ok());
+  auto t = ParseTarget({{"Id", "n"}, {"Arn", kFn}, {"Input", R"({"fixed":true})"}});
+  ASSERT_TRUE(bus_->PutTargets("", "r", {*t}).ok());
+  Put("app", "{}");
+  RuleSpec other;
+  other.name = "r";
+  other.pattern_text = R"({"source":["other"]})";
+  other.pattern = EventPattern::Compile(*other.pattern_text).value();
+  ASSERT_TRUE(bus_->PutRule(other).ok());
+  Put("app", "{}");
+  Put("other", "{}");
+  exec_.RunPending();
+  ASSERT_EQ(invoker_.payloads.size(), 3u);
+  EXPECT_EQ(json::parse(invoker_.payloads[0])["source"], "app");
+  EXPECT_EQ(invoker_.payloads[1], R"({"fixed":true})");
+  EXPECT_EQ(invoker_.payloads[2], R"({"fixed":true})");
+  // Recent traffic records each event's rules and each delivery's outcome.
+  const auto& recent = bus_->recent();
+  ASSERT_EQ(recent.size(), 5u);
+  EXPECT_EQ(recent[0].matched_rules, std::vector<std::string>{"r"});
+  ASSERT_EQ(recent[0].outcomes.size(), 1u);
+  EXPECT_EQ(recent[0].outcomes[0].state, "delivered");
+  EXPECT_EQ(recent[0].outcomes[0].attempts, 1);
+  EXPECT_TRUE(recent[1].matched_rules.empty());
+  EXPECT_TRUE(recent[3].matched_rules.empty());
+  EXPECT_EQ(recent[4].outcomes[0].state, "delivered");
+}
+
+TEST_F(EventBusTest, ServiceEventsAndManyTargetsPerEvent) {
+  for (int i = 0; i < 3; ++i) {
+    AddRule("r" + std::to_string(i),
+            R"({"source":["aws.ecs"],"detail":{"lastStatus":[{"prefix":"STOP"}]}})",
+            {{"Id", "n"}, {"Arn", kFn}});
+  }
+  bus_->PublishServiceEvent("aws.ecs", "ECS Task State Change", {"arn:task"},
+                            {{"lastStatus", "STOPPED"}, {"z", 1}}, 1'700'000'000'000, "");
+  bus_->PublishServiceEvent("aws.ecs", "ECS Task State Change", {"arn:task"},
+                            {{"lastStatus", "RUNNING"}}, 1'700'000'000'000, "");
+  exec_.RunPending();
+  ASSERT_EQ(invoker_.payloads.size(), 3u);
+  json e = json::parse(invoker_.payloads[0]);
+  EXPECT_EQ(e["resources"], json::array({"arn:task"}));
+  EXPECT_EQ(e["detail"]["z"], 1);
+  EXPECT_EQ(bus_->recent().back().matched_rules.size(), 0u);
+  EXPECT_EQ(bus_->recent().front().outcomes.size(), 3u);
 }
 
 }  // namespace

@@ -1,4 +1,12 @@
 // EventBus: PutEvents, matching, the delivery loop (retries, dead letters), schedules.
+//
+// The hot path, per event: the envelope text and its flattened form are built in one pass over
+// the detail (FlatEvent::FromEnvelope, keeping only the paths the bus's patterns look at); the
+// bus's PatternIndex picks the rules that match; each matching target gets a PendingDelivery
+// that shares the event's text and the target's route (no JSON is copied or parsed per target,
+// nothing is looked up by name per attempt); the batch is journaled once and its first attempts
+// are posted as one task.
+#include <string.h>
 #include <time.h>
 
 #include <algorithm>
@@ -9,7 +17,6 @@
 namespace berth::events {
 
 using nlohmann::json;
-using nlohmann::ordered_json;
 
 namespace {
 
@@ -39,10 +46,9 @@ bool RuleTagSays(const Rule& r, const std::string& key, const std::string& value
 void EventBus::Start() {
   started_ = true;
   for (const auto& [arn, r] : rules_) ArmSchedule(arn);
-  for (const auto& [id, d] : outbox_->pending()) {
-    uint64_t delivery = id;
-    executor_.Post([this, delivery, alive = alive_] {
-      if (*alive) Attempt(delivery);
+  for (uint64_t id : outbox_->PendingIds()) {
+    executor_.Post([this, id, alive = alive_] {
+      if (*alive) Attempt(id);
     });
   }
 }
@@ -51,6 +57,7 @@ void EventBus::Shutdown() {
   shut_down_ = true;
   *alive_ = false;
   invokers_.clear();
+  ++config_epoch_;
   for (auto& [arn, id] : schedule_timers_) executor_.Cancel(id);
   schedule_timers_.clear();
   for (auto& [id, timer] : retry_timers_) executor_.Cancel(timer);
@@ -64,7 +71,77 @@ TargetInvoker* EventBus::InvokerFor(const std::string& arn) const {
   return nullptr;
 }
 
+// --- Routes ---
+
+EventBus::RouteEntry EventBus::EntryFor(const Rule& rule) {
+  RouteEntry e;
+  e.rule = &rule;
+  e.counters = &rule_counters_[rule.arn];
+  for (const Target& t : rule.targets) {
+    auto route = std::make_shared<DeliveryRoute>();
+    route->rule_arn = rule.arn;
+    route->rule_name = rule.name;
+    route->target = t;
+    e.routes.push_back(std::move(route));
+  }
+  return e;
+}
+
+EventBus::RouteTable* EventBus::Routes(const std::string& bus) {
+  if (routes_dirty_) {
+    routes_.clear();
+    for (const auto& [arn, rule] : rules_) {
+      if (!rule.enabled() || !rule.pattern) continue;
+      RouteTable& table = routes_[rule.bus];
+      table.index.Add(*rule.pattern);
+      table.entries.push_back(EntryFor(rule));
+    }
+    routes_dirty_ = false;
+  }
+  auto it = routes_.find(bus);
+  return it == routes_.end() ? nullptr : &it->second;
+}
+
+const DeliveryRoute& EventBus::Fresh(const DeliveryRoute& route) {
+  if (route.epoch != config_epoch_) {
+    route.invoker = route.parse_status.ok() ? InvokerFor(route.target.arn) : nullptr;
+    route.rule_counters = &rule_counters_[route.rule_arn];
+    route.target_counters = &target_counters_[{route.rule_arn, route.target.id}];
+    auto rule = rules_.find(route.rule_arn);
+    route.skip_if_running =
+        rule != rules_.end() && RuleTagSays(rule->second, "berth:overlap", "skip");
+    route.epoch = config_epoch_;
+  }
+  return route;
+}
+
 // --- PutEvents ---
+
+std::string EventBus::NextEventId() {
+  // RFC 4122 version 4, lowercase, as NewUuid makes them.
+  static const char kHex[] = "0123456789abcdef";
+  uint64_t hi = id_rng_();
+  uint64_t lo = id_rng_();
+  hi = (hi & ~0xF000ULL) | 0x4000ULL;                  // version 4
+  lo = (lo & ~(0xC000ULL << 48)) | (0x8000ULL << 48);  // variant 10xx
+  char buf[36];
+  char* out = buf;
+  for (int i = 0; i < 32; ++i) {
+    if (i == 8 || i == 12 || i == 16 || i == 20) *out++ = '-';
+    const uint64_t word = i < 16 ? hi : lo;
+    *out++ = kHex[(word >> (60 - 4 * (i & 15))) & 15];
+  }
+  return std::string(buf, sizeof(buf));
+}
+
+const std::string& EventBus::TimeText(TimeMs t) {
+  TimeMs second = t / 1000;
+  if (second != time_second_ || time_text_.empty()) {
+    time_text_ = EventTime(t);
+    time_second_ = second;
+  }
+  return time_text_;
+}
 
 std::vector<PutEventsResult> EventBus::PutEvents(const std::vector<EventEntry>& entries) {
   TimeMs now = executor_.clock().NowMs();
@@ -73,7 +150,7 @@ std::vector<PutEventsResult> EventBus::PutEvents(const std::vector<EventEntry>& 
     for (auto& r : results) r = {"", "InternalException", "The event bus is shutting down."};
     return results;
   }
-  std::vector<Delivery> deliveries;
+  std::vector<PendingDelivery> deliveries;
   std::vector<RecentEvent> recents;
   for (size_t i = 0; i < entries.size(); ++i) {
     const EventEntry& e = entries[i];
@@ -101,50 +178,49 @@ std::vector<PutEventsResult> EventBus::PutEvents(const std::vector<EventEntry>& 
       fail("NotAuthorizedForSourceException", "Not authorized for the source.");
       continue;
     }
-    json detail =
-        e.detail.size() <= kMaxDetailBytes ? json::parse(e.detail, nullptr, false) : json();
-    if (!detail.is_object()) {
+    if (e.detail.size() > kMaxDetailBytes) {
       fail("MalformedDetail", "Detail is malformed.");
       continue;
     }
     auto bus = ResolveBus(e.bus);
+    RouteTable* table = bus.ok() ? Routes(*bus) : nullptr;
+    auto event = std::make_shared<DeliveryEvent>();
+    event->id = NextEventId();
+    EventEnvelope envelope{event->id,
+                           e.detail_type,
+                           e.source,
+                           options_.account_id,
+                           TimeText(e.time.value_or(now)),
+                           options_.region,
+                           &e.resources};
+    // The detail is checked (and the envelope built) first: a malformed detail is reported as
+    // such even on a bus that does not exist.
+    auto flat = FlatEvent::FromEnvelope(envelope, e.detail,
+                                        table ? &table->index.filter() : &no_paths_, &event->text);
+    if (!flat.ok()) {
+      fail("MalformedDetail", "Detail is malformed.");
+      continue;
+    }
     if (!bus.ok()) {
       fail("ResourceNotFoundException", bus.status().message());
       continue;
     }
-    ordered_json env;
-    env["version"] = "0";
-    env["id"] = NewUuid();
-    env["detail-type"] = e.detail_type;
-    env["source"] = e.source;
-    env["account"] = options_.account_id;
-    env["time"] = EventTime(e.time.value_or(now));
-    env["region"] = options_.region;
-    env["resources"] = e.resources;
-    env["detail"] = ordered_json::parse(detail.dump());
-    r.event_id = env["id"].get<std::string>();
-    RecentEvent recent;
-    Status st = Route(json::parse(env.dump()), *bus, now, &deliveries, &recent);
-    if (!st.ok()) {
-      r = PutEventsResult{"", "InternalException", st.message()};
-      continue;
-    }
-    recents.push_back(std::move(recent));
+    r.event_id = event->id;
+    RecentEvent& recent = recents.emplace_back();
+    recent.seq = recent_seq_ + recents.size();
+    recent.id = event->id;
+    recent.time = now;
+    recent.bus = *bus;
+    recent.source = e.source;
+    recent.detail_type = e.detail_type;
+    if (table) Route(*table, *flat, event, now, &deliveries, &recent);
   }
-  Status st = outbox_->Append(&deliveries);
+  Status st = Commit(&deliveries, &recents, false);
   if (!st.ok()) {
     // Nothing was acknowledged durably: report every routed entry as failed.
     for (auto& r : results) {
       if (!r.event_id.empty()) r = PutEventsResult{"", "InternalException", st.message()};
     }
-    return results;
-  }
-  for (auto& rec : recents) Remember(std::move(rec));
-  for (const auto& d : deliveries) {
-    uint64_t id = d.id;
-    executor_.Post([this, id, alive = alive_] {
-      if (*alive) Attempt(id);
-    });
   }
   return results;
 }
@@ -154,147 +230,185 @@ void EventBus::PublishServiceEvent(const std::string& source, const std::string&
                                    TimeMs time, const std::string& region) {
   if (shut_down_) return;
   TimeMs now = executor_.clock().NowMs();
-  ordered_json env;
-  env["version"] = "0";
-  env["id"] = NewUuid();
-  env["detail-type"] = detail_type;
-  env["source"] = source;
-  env["account"] = options_.account_id;
-  env["time"] = EventTime(time);
-  env["region"] = region.empty() ? options_.region : region;
-  env["resources"] = resources;
-  env["detail"] = ordered_json::parse(detail.dump());
-  std::vector<Delivery> deliveries;
-  RecentEvent recent;
-  if (!Route(json::parse(env.dump()), "default", now, &deliveries, &recent).ok()) return;
-  if (!outbox_->Append(&deliveries).ok()) return;
-  Remember(std::move(recent));
-  for (const auto& d : deliveries) {
-    uint64_t id = d.id;
-    executor_.Post([this, id, alive = alive_] {
-      if (*alive) Attempt(id);
-    });
-  }
+  RouteTable* table = Routes("default");
+  auto event = std::make_shared<DeliveryEvent>();
+  event->id = NextEventId();
+  EventEnvelope envelope{event->id,      detail_type,
+                         source,         options_.account_id,
+                         TimeText(time), region.empty() ? options_.region : region,
+                         &resources};
+  std::string detail_text = detail.dump(-1, ' ', false, json::error_handler_t::replace);
+  auto flat = FlatEvent::FromEnvelope(envelope, detail_text,
+                                      table ? &table->index.filter() : &no_paths_, &event->text);
+  if (!flat.ok()) return;
+  std::vector<PendingDelivery> deliveries;
+  std::vector<RecentEvent> recents(1);
+  RecentEvent& recent = recents[0];
+  recent.seq = recent_seq_ + 1;
+  recent.id = event->id;
+  recent.time = now;
+  recent.bus = "default";
+  recent.source = source;
+  recent.detail_type = detail_type;
+  if (table) Route(*table, *flat, event, now, &deliveries, &recent);
+  (void)Commit(&deliveries, &recents, false);
 }
 
-Status EventBus::Route(const json& envelope, const std::string& bus, TimeMs now,
-                       std::vector<Delivery>* out, RecentEvent* recent) {
-  recent->id = envelope.value("id", "");
-  recent->time = now;
-  recent->bus = bus;
-  recent->source = envelope.value("source", "");
-  recent->detail_type = envelope.value("detail-type", "");
-  auto flat = FlatEvent::FromJson(envelope);
-  if (!flat.ok()) return flat.status();
-  for (const auto& [arn, rule] : rules_) {
-    if (rule.bus != bus || !rule.enabled() || !rule.pattern) continue;
-    if (!rule.pattern->Matches(*flat)) continue;
-    BERTH_RETURN_IF_ERROR(Enqueue(rule, envelope, now, out, recent));
-  }
-  return Status::Ok();
+void EventBus::Route(RouteTable& table, const FlatEvent& flat,
+                     const std::shared_ptr<const DeliveryEvent>& event, TimeMs now,
+                     std::vector<PendingDelivery>* out, RecentEvent* recent) {
+  matched_.clear();
+  table.index.Match(flat, &matched_);
+  std::optional<json> envelope;  // parsed only for targets with an input to render
+  if (matched_.empty()) return;
+  recent->matched_rules.reserve(matched_.size());
+  size_t targets = 0;
+  for (uint32_t i : matched_) targets += table.entries[i].routes.size();
+  recent->outcomes.reserve(targets);
+  for (uint32_t i : matched_) Enqueue(table.entries[i], event, now, out, recent, &envelope);
 }
 
-Status EventBus::Enqueue(const Rule& rule, const json& envelope, TimeMs now,
-                         std::vector<Delivery>* out, RecentEvent* recent) {
+void EventBus::Enqueue(const RouteEntry& entry, const std::shared_ptr<const DeliveryEvent>& event,
+                       TimeMs now, std::vector<PendingDelivery>* out, RecentEvent* recent,
+                       std::optional<json>* envelope) {
+  const Rule& rule = *entry.rule;
   recent->matched_rules.push_back(rule.name);
-  ++rule_counters_[rule.arn].matched;
-  std::string text;  // the envelope as targets get it, made once per event
-  for (const auto& t : rule.targets) {
-    ++target_counters_[{rule.arn, t.id}].matched;
+  ++entry.counters->matched;
+  for (const auto& shared : entry.routes) {
+    const DeliveryRoute& route = Fresh(*shared);
+    const Target& t = route.target;
+    ++route.target_counters->matched;
     RecentEvent::Outcome outcome;
     outcome.rule = rule.name;
     outcome.target_id = t.id;
-    TargetInvoker* invoker = InvokerFor(t.arn);
-    Delivery d;
-    d.rule_arn = rule.arn;
-    d.rule_name = rule.name;
-    d.target = t.wire;
-    d.event_id = envelope.value("id", "");
-    d.first_ms = now;
+    PendingDelivery d;
     if (HasInput(t.input)) {
-      auto payload = RenderTargetInput(t.input, envelope, RuleContext{rule.arn, rule.name, now});
+      if (!envelope->has_value()) *envelope = json::parse(event->text, nullptr, false);
+      auto payload = RenderTargetInput(t.input, **envelope, RuleContext{rule.arn, rule.name, now});
       if (!payload.ok()) {
         // AWS does not deliver an event whose input cannot be rendered.
-        ++target_counters_[{rule.arn, t.id}].failed;
+        ++route.target_counters->failed;
         outcome.state = "failed";
         outcome.error = payload.status().message();
         recent->outcomes.push_back(std::move(outcome));
         continue;
       }
-      d.payload = std::move(*payload);
-    } else if (!invoker || invoker->WholeEventByDefault()) {
-      if (text.empty()) text = envelope.dump();
-      d.payload = text;
+      d.payload = std::make_shared<const std::string>(std::move(*payload));
+    } else if (!route.invoker || route.invoker->WholeEventByDefault()) {
+      d.whole_event = true;
     }
-    if (text.empty()) text = envelope.dump();
-    d.event = text;
+    d.route = shared;
+    d.event = event;
+    d.first_ms = now;
+    d.recent_seq = recent->seq;
+    d.outcome = static_cast<uint32_t>(recent->outcomes.size());
     recent->outcomes.push_back(std::move(outcome));
     out->push_back(std::move(d));
   }
+}
+
+Status EventBus::Commit(std::vector<PendingDelivery>* deliveries, std::vector<RecentEvent>* recents,
+                        bool attempt_now) {
+  BERTH_RETURN_IF_ERROR(outbox_->Append(deliveries));
+  for (auto& rec : *recents) Remember(std::move(rec));
+  if (deliveries->empty()) return Status::Ok();
+  std::vector<uint64_t> ids;
+  ids.reserve(deliveries->size());
+  for (const auto& d : *deliveries) ids.push_back(d.id);
+  if (attempt_now) {
+    for (uint64_t id : ids) Attempt(id);
+    return Status::Ok();
+  }
+  // One task for the batch's first attempts (each attempt only hands the delivery over).
+  executor_.Post([this, ids = std::move(ids), alive = alive_] {
+    for (uint64_t id : ids) {
+      if (!*alive) return;
+      Attempt(id);
+    }
+  });
   return Status::Ok();
 }
 
 // --- Delivery ---
 
 void EventBus::Remember(RecentEvent e) {
-  e.seq = ++recent_seq_;
-  recent_by_event_[e.id] = e.seq;
+  recent_seq_ = e.seq;
   recent_.push_back(std::move(e));
-  while (recent_.size() > options_.recent_kept) {
-    recent_by_event_.erase(recent_.front().id);
-    recent_.pop_front();
-  }
+  while (recent_.size() > options_.recent_kept) recent_.pop_front();
 }
 
-RecentEvent::Outcome* EventBus::OutcomeOf(const Delivery& d) {
-  auto it = recent_by_event_.find(d.event_id);
-  if (it == recent_by_event_.end() || recent_.empty()) return nullptr;
-  uint64_t index = it->second - recent_.front().seq;
-  if (index >= recent_.size()) return nullptr;
-  std::string target_id = d.target.value("Id", "");
-  for (auto& o : recent_[index].outcomes) {
-    if (o.rule == d.rule_name && o.target_id == target_id) return &o;
+RecentEvent::Outcome* EventBus::OutcomeOf(const PendingDelivery& d) {
+  if (recent_.empty()) return nullptr;
+  if (d.recent_seq != 0) {
+    if (d.recent_seq < recent_.front().seq) return nullptr;
+    uint64_t index = d.recent_seq - recent_.front().seq;
+    if (index >= recent_.size()) return nullptr;
+    RecentEvent& e = recent_[index];
+    if (d.outcome >= e.outcomes.size() || e.id != d.event->id) return nullptr;
+    return &e.outcomes[d.outcome];
+  }
+  // A delivery from before a restart or a replayed dead letter: find its event by id.
+  for (auto it = recent_.rbegin(); it != recent_.rend(); ++it) {
+    if (it->id != d.event->id) continue;
+    for (auto& o : it->outcomes) {
+      if (o.rule == d.route->rule_name && o.target_id == d.route->target.id) return &o;
+    }
+    return nullptr;
   }
   return nullptr;
 }
 
 void EventBus::Attempt(uint64_t delivery_id) {
-  retry_timers_.erase(delivery_id);
-  Delivery* d = outbox_->Find(delivery_id);
+  if (!retry_timers_.empty()) retry_timers_.erase(delivery_id);
+  PendingDelivery* d = outbox_->Find(delivery_id);
   if (!d || shut_down_) return;
-  auto target = ParseTarget(d->target);
-  if (!target.ok()) return DeadLetterDelivery(*d, "InvalidTarget", target.status().message());
-  TargetInvoker* invoker = InvokerFor(target->arn);
-  if (!invoker) {
+  std::shared_ptr<const DeliveryRoute> hold = d->route;  // outlives the delivery's Done
+  const DeliveryRoute& route = Fresh(*hold);
+  if (!route.parse_status.ok()) {
+    return DeadLetterDelivery(*d, "InvalidTarget", route.parse_status.message());
+  }
+  if (!route.invoker) {
     return DeadLetterDelivery(*d, "UnsupportedTarget",
-                              "berth cannot deliver to " + target->arn + ".");
+                              "berth cannot deliver to " + route.target.arn + ".");
   }
   TimeMs now = executor_.clock().NowMs();
-  if (now - d->first_ms > target->retry.maximum_event_age_seconds * 1000LL) {
+  if (now - d->first_ms > route.target.retry.maximum_event_age_seconds * 1000LL) {
     return DeadLetterDelivery(*d, "MaximumEventAgeExceeded",
                               "The event is older than MaximumEventAgeInSeconds.");
   }
   ++d->attempts;
-  Invocation inv;
-  inv.rule_name = d->rule_name;
-  inv.rule_arn = d->rule_arn;
-  inv.target = &d->target;
-  inv.payload = d->payload;
-  inv.event_id = d->event_id;
-  auto rule = rules_.find(d->rule_arn);
-  inv.skip_if_running = rule != rules_.end() && RuleTagSays(rule->second, "berth:overlap", "skip");
   if (auto* o = OutcomeOf(*d)) o->attempts = d->attempts;
-  invoker->Invoke(inv, [this, delivery_id, alive = alive_](InvokeOutcome outcome) {
+  // The member Invocation keeps its strings' capacity from one attempt to the next; an attempt
+  // made from inside an invoker's Invoke (none today) gets its own.
+  Invocation local;
+  const bool reuse = !invocation_busy_;
+  Invocation& inv = reuse ? invocation_ : local;
+  inv.rule_name.assign(route.rule_name);
+  inv.rule_arn.assign(route.rule_arn);
+  inv.target = &route.target.wire;
+  if (d->whole_event) {
+    inv.payload.assign(d->event->text);
+  } else if (d->payload) {
+    inv.payload.assign(*d->payload);
+  } else {
+    inv.payload.clear();
+  }
+  inv.event_id.assign(d->event->id);
+  inv.skip_if_running = route.skip_if_running;
+  invocation_busy_ = true;
+  route.invoker->Invoke(inv, [this, delivery_id, alive = alive_](InvokeOutcome outcome) {
     if (*alive) OnOutcome(delivery_id, std::move(outcome));
   });
+  if (reuse) invocation_busy_ = false;
 }
 
 void EventBus::OnOutcome(uint64_t delivery_id, InvokeOutcome outcome) {
-  Delivery* d = outbox_->Find(delivery_id);
+  PendingDelivery* d = outbox_->Find(delivery_id);
   if (!d) return;
-  std::string target_id = d->target.value("Id", "");
-  Counters& rc = rule_counters_[d->rule_arn];
-  Counters& tc = target_counters_[{d->rule_arn, target_id}];
+  std::shared_ptr<const DeliveryRoute> hold = d->route;
+  const DeliveryRoute& route = Fresh(*hold);
+  Counters& rc = *route.rule_counters;
+  Counters& tc = *route.target_counters;
   RecentEvent::Outcome* o = OutcomeOf(*d);
   switch (outcome.kind) {
     case InvokeOutcome::kDelivered:
@@ -321,9 +435,9 @@ void EventBus::OnOutcome(uint64_t delivery_id, InvokeOutcome outcome) {
   }
   ++rc.failed;
   ++tc.failed;
-  auto target = ParseTarget(d->target);
-  int max_retries = target.ok() ? target->retry.maximum_retry_attempts : 0;
-  int64_t max_age_ms = (target.ok() ? target->retry.maximum_event_age_seconds : 86400) * 1000LL;
+  const bool parsed = route.parse_status.ok();
+  int max_retries = parsed ? route.target.retry.maximum_retry_attempts : 0;
+  int64_t max_age_ms = (parsed ? route.target.retry.maximum_event_age_seconds : 86400) * 1000LL;
   if (d->attempts > max_retries) {
     return DeadLetterDelivery(*d,
                               outcome.error_code.empty() ? "RetriesExhausted" : outcome.error_code,
@@ -349,25 +463,29 @@ void EventBus::OnOutcome(uint64_t delivery_id, InvokeOutcome outcome) {
   });
 }
 
-void EventBus::DeadLetterDelivery(Delivery d, const std::string& code, const std::string& message) {
-  std::string target_id = d.target.value("Id", "");
-  ++rule_counters_[d.rule_arn].dead_lettered;
-  ++target_counters_[{d.rule_arn, target_id}].dead_lettered;
-  if (auto* o = OutcomeOf(d)) {
+void EventBus::DeadLetterDelivery(const PendingDelivery& pending, const std::string& code,
+                                  const std::string& message) {
+  Delivery d = ToDelivery(pending);  // `pending` is gone after Done below
+  const DeliveryRoute& route = Fresh(*pending.route);
+  const std::string& target_id = route.target.id;
+  ++route.rule_counters->dead_lettered;
+  ++route.target_counters->dead_lettered;
+  if (auto* o = OutcomeOf(pending)) {
     o->state = "dead";
     o->error = code + (message.empty() ? "" : ": " + message);
   }
   TimeMs now = executor_.clock().NowMs();
-  (void)outbox_->AddDeadLetter({d, code, message, now});
-  outbox_->Done(d.id);
-  // The target's DeadLetterConfig: a log group gets one JSON message per dead letter.
+  json target_for_dlq;
   std::string dlq =
       d.target.contains("DeadLetterConfig") && d.target["DeadLetterConfig"].is_object()
           ? d.target["DeadLetterConfig"].value("Arn", "")
           : "";
+  if (!dlq.empty()) target_for_dlq = {{"Id", target_id + "-dlq"}, {"Arn", dlq}};
+  (void)outbox_->AddDeadLetter({d, code, message, now});
+  outbox_->Done(d.id);
+  // The target's DeadLetterConfig: a log group gets one JSON message per dead letter.
   TargetInvoker* sink = dlq.empty() ? nullptr : InvokerFor(dlq);
   if (!sink) return;
-  json target_for_dlq = {{"Id", target_id + "-dlq"}, {"Arn", dlq}};
   json message_json = {{"ruleArn", d.rule_arn},
                        {"targetArn", d.target.value("Arn", "")},
                        {"errorCode", code},
@@ -387,7 +505,7 @@ void EventBus::DeadLetterDelivery(Delivery d, const std::string& code, const std
 Status EventBus::ReplayDeadLetter(uint64_t delivery_id) {
   for (const auto& dl : outbox_->dead_letters()) {
     if (dl.delivery.id != delivery_id) continue;
-    std::vector<Delivery> batch{dl.delivery};
+    std::vector<PendingDelivery> batch{FromDelivery(dl.delivery)};
     batch[0].attempts = 0;
     batch[0].first_ms = executor_.clock().NowMs();
     BERTH_RETURN_IF_ERROR(outbox_->Append(&batch));
@@ -455,27 +573,24 @@ void EventBus::FireSchedule(const std::string& rule_arn, TimeMs at) {
   if (it == rules_.end() || !it->second.enabled() || !it->second.schedule) return;
   const Rule& r = it->second;
   TimeMs now = executor_.clock().NowMs();
-  ordered_json env;
-  env["version"] = "0";
-  env["id"] = NewUuid();
-  env["detail-type"] = "Scheduled Event";
-  env["source"] = "aws.events";
-  env["account"] = options_.account_id;
-  env["time"] = EventTime(at);
-  env["region"] = options_.region;
-  env["resources"] = {r.arn};
-  env["detail"] = ordered_json::object();
-  std::vector<Delivery> deliveries;
-  RecentEvent recent;
-  recent.id = env["id"].get<std::string>();
+  auto event = std::make_shared<DeliveryEvent>();
+  event->id = NextEventId();
+  std::vector<std::string> resources{r.arn};
+  EventEnvelope envelope{event->id,    "Scheduled Event", "aws.events", options_.account_id,
+                         TimeText(at), options_.region,   &resources};
+  std::vector<PendingDelivery> deliveries;
+  std::vector<RecentEvent> recents(1);
+  RecentEvent& recent = recents[0];
+  recent.seq = recent_seq_ + 1;
+  recent.id = event->id;
   recent.time = now;
   recent.bus = r.bus;
   recent.source = "aws.events";
   recent.detail_type = "Scheduled Event";
-  if (Enqueue(r, json::parse(env.dump()), now, &deliveries, &recent).ok() &&
-      outbox_->Append(&deliveries).ok()) {
-    Remember(std::move(recent));
-    for (const auto& d : deliveries) Attempt(d.id);
+  if (FlatEvent::FromEnvelope(envelope, "{}", &no_paths_, &event->text).ok()) {
+    std::optional<json> parsed;
+    Enqueue(EntryFor(r), event, now, &deliveries, &recent, &parsed);
+    (void)Commit(&deliveries, &recents, true);
   }
   // The next firing strictly after this one, even if the clock has not moved past it.
   auto again = rules_.find(rule_arn);

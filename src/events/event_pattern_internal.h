@@ -147,7 +147,7 @@ struct Leaf {
   bool has_ip = false;      // kString: an IP address literal
   int64_t micros = 0;
   IpAddress ip;
-  std::string text;  // kString: the string; kNumber: the number as written
+  std::string_view text;  // kString: the string; kNumber: the number as written (in storage)
   // Arrays of objects/arrays crossed on the way to this leaf: (array id, element index),
   // as trail[trail_begin, trail_end) of FlatEventData::trails.
   uint32_t trail_begin = 0;
@@ -155,18 +155,80 @@ struct Leaf {
 };
 
 struct FlatField {
-  std::string path;
-  uint64_t hash = 0;   // PathHash(path)
-  uint32_t begin = 0;  // leaves[begin, end)
+  std::string_view path;  // in storage
+  uint64_t hash = 0;      // PathHash(path)
+  uint32_t begin = 0;     // leaves[begin, end)
   uint32_t end = 0;
 };
 
+// Built once (event_pattern_flat.cc), then immutable; the views point into `storage`, so it is
+// never copied or moved.
 struct FlatEventData {
+  FlatEventData() = default;
+  FlatEventData(const FlatEventData&) = delete;
+  FlatEventData& operator=(const FlatEventData&) = delete;
+
+  std::string storage;            // the text of every path and leaf
   std::vector<FlatField> fields;  // sorted by (hash, path)
   std::vector<Leaf> leaves;
   std::vector<std::pair<uint32_t, uint32_t>> trails;
   const FlatField* Find(std::string_view path, uint64_t hash) const;
 };
+
+// FNV-1a continued over more bytes: PathHash(a + b) == PathHashMore(PathHash(a), b).
+constexpr uint64_t kPathHashBasis = 1469598103934665603ULL;
+inline uint64_t PathHashMore(uint64_t h, std::string_view bytes) {
+  for (char c : bytes) h = (h ^ static_cast<unsigned char>(c)) * 1099511628211ULL;
+  return h;
+}
+
+// A set of 64-bit path hashes (open addressing; 0 is never a member).
+class HashSet64 {
+ public:
+  void Insert(uint64_t h);
+  bool Contains(uint64_t h) const {
+    if (slots_.empty()) return false;
+    h = h ? h : 1;
+    for (size_t i = Mix(h) & mask_;; i = (i + 1) & mask_) {
+      if (slots_[i] == h) return true;
+      if (slots_[i] == 0) return false;
+    }
+  }
+  size_t size() const { return size_; }
+
+ private:
+  static size_t Mix(uint64_t h) { return static_cast<size_t>(h ^ (h >> 29) ^ (h >> 47)); }
+  std::vector<uint64_t> slots_;
+  size_t mask_ = 0;
+  size_t size_ = 0;
+};
+
+// What a PathFilter keeps: the dotted paths of pattern fields, and every dotted prefix of them
+// (the objects to descend into). Hash collisions only keep more than needed. `keys` is a
+// Bloom-like bitmap of every key an interesting path can be made of (each run of a path between
+// two dots, dots inside included), by length and first and last byte: a key it does not know
+// cannot lead anywhere, and is skipped without hashing.
+struct PathFilterData {
+  HashSet64 paths;
+  HashSet64 prefixes;
+  std::array<uint64_t, 64> keys{};  // 4096 bits
+  static size_t KeyBit(std::string_view k) {
+    size_t first = k.empty() ? 0 : static_cast<unsigned char>(k.front());
+    size_t last = k.empty() ? 0 : static_cast<unsigned char>(k.back());
+    return (k.size() * 131 + first * 31 + last * 7) & 4095;
+  }
+  void AddKey(std::string_view k) {
+    size_t b = KeyBit(k);
+    keys[b >> 6] |= 1ULL << (b & 63);
+  }
+  bool MayBeKey(std::string_view k) const {
+    size_t b = KeyBit(k);
+    return (keys[b >> 6] >> (b & 63)) & 1;
+  }
+};
+
+// A fast hash of a string value (8 bytes at a time), for value indexes.
+uint64_t HashValue(std::string_view s);
 
 bool MatchPattern(const PatternData& pattern, const FlatEventData& event);
 

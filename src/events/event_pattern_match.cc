@@ -1,13 +1,10 @@
-// FlatEvent construction (ruler's Event: dotted paths, array membership) and the matching of
-// a compiled pattern against it (ruler's per-value semantics plus array consistency).
+// The matching of a compiled pattern against a FlatEvent (ruler's per-value semantics plus
+// array consistency). FlatEvent construction is in event_pattern_flat.cc.
 #include <algorithm>
-#include <cmath>
 #include <cstdint>
-#include <exception>
 #include <memory>
 #include <string>
 #include <string_view>
-#include <unordered_map>
 #include <utility>
 #include <vector>
 
@@ -20,164 +17,6 @@ namespace pi = pattern_internal;
 namespace pattern_internal {
 namespace {
 
-// Builds FlatEventData from a stream of JSON events (SAX or a tree walk). Mirrors ruler's
-// Event.traverseObject/traverseArray: every array gets an id; an object or array that is an
-// element of an array records (array id, index) for all the leaves under it. A primitive
-// element records nothing for its own array.
-class Builder {
- public:
-  // False if the root is not an object.
-  bool BeginObject() {
-    if (frames_.empty()) {  // the root
-      if (started_) return false;
-      started_ = true;
-      pushed_ = false;
-      frames_.push_back({false, 0, 0, path_.size(), false});
-      return true;
-    }
-    if (!ValueStart(true)) return false;
-    frames_.push_back({false, 0, 0, path_.size(), pushed_});
-    return true;
-  }
-  void Key(std::string_view key) {
-    const Frame& f = frames_.back();
-    path_.resize(f.path_len);
-    if (frames_.size() > 1) path_ += '.';
-    path_.append(key);
-  }
-  bool BeginArray() {
-    if (!ValueStart(true)) return false;
-    frames_.push_back({true, next_array_id_++, 0, path_.size(), pushed_});
-    return true;
-  }
-  void End() {
-    Frame f = frames_.back();
-    frames_.pop_back();
-    path_.resize(f.path_len);
-    if (f.pushed) membership_.pop_back();
-  }
-  bool Scalar(Leaf::Type type, std::string text) {
-    if (!ValueStart(false)) return false;
-    Leaf leaf;
-    leaf.type = type;
-    leaf.text = std::move(text);
-    if (type == Leaf::Type::kNumber) {
-      leaf.has_micros = ToMicros(leaf.text, &leaf.micros) == NumberError::kNone;
-    } else if (type == Leaf::Type::kString) {
-      leaf.has_ip = ParseIp(leaf.text, &leaf.ip) == IpParse::kOk;
-    }
-    leaf.trail_begin = static_cast<uint32_t>(data_->trails.size());
-    data_->trails.insert(data_->trails.end(), membership_.begin(), membership_.end());
-    leaf.trail_end = static_cast<uint32_t>(data_->trails.size());
-    auto [it, inserted] = path_ids_.try_emplace(path_, static_cast<uint32_t>(paths_.size()));
-    if (inserted) paths_.push_back(path_);
-    leaf_path_.push_back(it->second);
-    data_->leaves.push_back(std::move(leaf));
-    return true;
-  }
-
-  // Groups the leaves by path, paths sorted by (hash, path).
-  std::shared_ptr<FlatEventData> Finish() {
-    std::vector<uint64_t> hashes(paths_.size());
-    for (size_t i = 0; i < paths_.size(); ++i) hashes[i] = PathHash(paths_[i]);
-    std::vector<uint32_t> order(paths_.size());
-    for (uint32_t i = 0; i < order.size(); ++i) order[i] = i;
-    std::sort(order.begin(), order.end(), [&](uint32_t a, uint32_t b) {
-      return hashes[a] != hashes[b] ? hashes[a] < hashes[b] : paths_[a] < paths_[b];
-    });
-    std::vector<uint32_t> count(paths_.size(), 0);
-    for (uint32_t p : leaf_path_) ++count[p];
-    std::vector<uint32_t> start(paths_.size(), 0);
-    uint32_t offset = 0;
-    for (uint32_t p : order) {
-      start[p] = offset;
-      data_->fields.push_back({std::move(paths_[p]), hashes[p], offset, offset + count[p]});
-      offset += count[p];
-    }
-    std::vector<Leaf> grouped(data_->leaves.size());
-    for (size_t i = 0; i < data_->leaves.size(); ++i) {
-      grouped[start[leaf_path_[i]]++] = std::move(data_->leaves[i]);
-    }
-    data_->leaves = std::move(grouped);
-    return std::move(data_);
-  }
-
- private:
-  struct Frame {
-    bool is_array;
-    uint32_t array_id;
-    uint32_t next_index;
-    size_t path_len;
-    bool pushed;  // pushed a membership entry (it is an element of an array)
-  };
-
-  bool ValueStart(bool container) {
-    pushed_ = false;
-    if (frames_.empty()) return false;  // the root must be an object
-    Frame& parent = frames_.back();
-    if (!parent.is_array) return true;
-    uint32_t index = parent.next_index++;
-    if (container) {
-      membership_.emplace_back(parent.array_id, index);
-      pushed_ = true;
-    }
-    return true;
-  }
-
-  std::shared_ptr<FlatEventData> data_ = std::make_shared<FlatEventData>();
-  std::vector<Frame> frames_;
-  std::vector<std::pair<uint32_t, uint32_t>> membership_;
-  std::string path_;
-  std::unordered_map<std::string, uint32_t> path_ids_;
-  std::vector<std::string> paths_;
-  std::vector<uint32_t> leaf_path_;
-  uint32_t next_array_id_ = 0;
-  bool pushed_ = false;
-  bool started_ = false;
-};
-
-// nlohmann's SAX interface: keeps each number's text (and every duplicate key), like ruler's
-// streaming event parser.
-class Sax : public nlohmann::json_sax<nlohmann::json> {
- public:
-  explicit Sax(Builder* b) : b_(b) {}
-  bool null() override { return b_->Scalar(Leaf::Type::kNull, "null"); }
-  bool boolean(bool v) override {
-    return b_->Scalar(v ? Leaf::Type::kTrue : Leaf::Type::kFalse, v ? "true" : "false");
-  }
-  bool number_integer(number_integer_t v) override {
-    return b_->Scalar(Leaf::Type::kNumber, std::to_string(v));
-  }
-  bool number_unsigned(number_unsigned_t v) override {
-    return b_->Scalar(Leaf::Type::kNumber, std::to_string(v));
-  }
-  bool number_float(number_float_t, const string_t& s) override {
-    return b_->Scalar(Leaf::Type::kNumber, s);
-  }
-  bool string(string_t& s) override { return b_->Scalar(Leaf::Type::kString, std::move(s)); }
-  bool binary(binary_t&) override { return false; }
-  bool start_object(std::size_t) override { return b_->BeginObject(); }
-  bool key(string_t& k) override {
-    b_->Key(k);
-    return true;
-  }
-  bool end_object() override {
-    b_->End();
-    return true;
-  }
-  bool start_array(std::size_t) override { return b_->BeginArray(); }
-  bool end_array() override {
-    b_->End();
-    return true;
-  }
-  bool parse_error(std::size_t, const std::string&, const nlohmann::detail::exception&) override {
-    return false;
-  }
-
- private:
-  Builder* b_;
-};
-
 bool Compatible(const FlatEventData& e, const Leaf& leaf,
                 const std::vector<std::pair<uint32_t, uint32_t>>& assigned) {
   for (uint32_t t = leaf.trail_begin; t < leaf.trail_end; ++t) {
@@ -189,8 +28,8 @@ bool Compatible(const FlatEventData& e, const Leaf& leaf,
   return true;
 }
 
-template <typename T>
-bool Contains(const std::vector<T>& sorted, const T& v) {
+template <typename T, typename V>
+bool Contains(const std::vector<T>& sorted, const V& v) {
   return std::binary_search(sorted.begin(), sorted.end(), v);
 }
 
@@ -346,11 +185,7 @@ bool MatchBranch(const Branch& branch, const FlatEventData& e) {
 
 }  // namespace
 
-uint64_t PathHash(std::string_view path) {
-  uint64_t h = 1469598103934665603ULL;
-  for (char c : path) h = (h ^ static_cast<unsigned char>(c)) * 1099511628211ULL;
-  return h;
-}
+uint64_t PathHash(std::string_view path) { return PathHashMore(kPathHashBasis, path); }
 
 const FlatField* FlatEventData::Find(std::string_view path, uint64_t hash) const {
   auto it = std::lower_bound(fields.begin(), fields.end(), hash,
@@ -369,78 +204,5 @@ bool MatchPattern(const PatternData& pattern, const FlatEventData& event) {
 }
 
 }  // namespace pattern_internal
-
-Result<FlatEvent> FlatEvent::Parse(std::string_view event_json) {
-  pi::Builder builder;
-  pi::Sax sax(&builder);
-  bool ok = false;
-  try {
-    ok = nlohmann::json::sax_parse(event_json.data(), event_json.data() + event_json.size(), &sax);
-  } catch (const std::exception&) {
-    ok = false;
-  }
-  if (!ok) return InvalidArgument("Event is not a valid JSON object");
-  return FlatEvent(builder.Finish());
-}
-
-Result<FlatEvent> FlatEvent::FromJson(const nlohmann::json& event) {
-  if (!event.is_object()) return InvalidArgument("Event is not a JSON object");
-  pi::Builder builder;
-  // Iterative walk (events may nest deeply).
-  struct Item {
-    const nlohmann::json* node;
-    nlohmann::json::const_iterator it;
-  };
-  std::vector<Item> stack;
-  (void)builder.BeginObject();
-  stack.push_back({&event, event.cbegin()});
-  while (!stack.empty()) {
-    Item& top = stack.back();
-    if (top.it == top.node->cend()) {
-      builder.End();
-      stack.pop_back();
-      continue;
-    }
-    auto it = top.it++;
-    if (top.node->is_object()) builder.Key(it.key());
-    const nlohmann::json& v = *it;
-    switch (v.type()) {
-      case nlohmann::json::value_t::object:
-        (void)builder.BeginObject();
-        stack.push_back({&v, v.cbegin()});
-        break;
-      case nlohmann::json::value_t::array:
-        (void)builder.BeginArray();
-        stack.push_back({&v, v.cbegin()});
-        break;
-      case nlohmann::json::value_t::string:
-        (void)builder.Scalar(pi::Leaf::Type::kString, v.get_ref<const std::string&>());
-        break;
-      case nlohmann::json::value_t::boolean:
-        (void)builder.Scalar(v.get<bool>() ? pi::Leaf::Type::kTrue : pi::Leaf::Type::kFalse,
-                             v.get<bool>() ? "true" : "false");
-        break;
-      case nlohmann::json::value_t::number_integer:
-        (void)builder.Scalar(pi::Leaf::Type::kNumber, std::to_string(v.get<int64_t>()));
-        break;
-      case nlohmann::json::value_t::number_unsigned:
-        (void)builder.Scalar(pi::Leaf::Type::kNumber, std::to_string(v.get<uint64_t>()));
-        break;
-      case nlohmann::json::value_t::number_float:
-        if (std::isfinite(v.get<double>())) {
-          (void)builder.Scalar(pi::Leaf::Type::kNumber, v.dump());
-        } else {
-          (void)builder.Scalar(pi::Leaf::Type::kNull, "null");
-        }
-        break;
-      default:  // null, binary, discarded
-        (void)builder.Scalar(pi::Leaf::Type::kNull, "null");
-        break;
-    }
-  }
-  return FlatEvent(builder.Finish());
-}
-
-size_t FlatEvent::leaf_count() const { return data_->leaves.size(); }
 
 }  // namespace berth::events

@@ -60,6 +60,55 @@ bool DeliveryFromJson(const json& j, Delivery* d) {
   }
 }
 
+Delivery ToDelivery(const PendingDelivery& p) {
+  Delivery d;
+  d.id = p.id;
+  d.rule_arn = p.route->rule_arn;
+  d.rule_name = p.route->rule_name;
+  d.target = p.route->target.wire;
+  d.event_id = p.event->id;
+  d.event = p.event->text;
+  if (p.whole_event) {
+    d.payload = p.event->text;
+  } else if (p.payload) {
+    d.payload = *p.payload;
+  }
+  d.first_ms = p.first_ms;
+  d.attempts = p.attempts;
+  return d;
+}
+
+PendingDelivery FromDelivery(const Delivery& d) {
+  auto route = std::make_shared<DeliveryRoute>();
+  route->rule_arn = d.rule_arn;
+  route->rule_name = d.rule_name;
+  auto target = ParseTarget(d.target);
+  if (target.ok()) {
+    route->target = std::move(*target);
+  } else {
+    route->parse_status = target.status();
+    route->target.wire = d.target;
+    if (d.target.is_object()) {
+      route->target.id = d.target.value("Id", "");
+      route->target.arn = d.target.value("Arn", "");
+    }
+  }
+  auto event = std::make_shared<DeliveryEvent>();
+  event->id = d.event_id;
+  event->text = d.event;
+  PendingDelivery p;
+  p.id = d.id;
+  p.route = std::move(route);
+  p.whole_event = d.payload == d.event;
+  if (!p.whole_event && !d.payload.empty()) {
+    p.payload = std::make_shared<const std::string>(d.payload);
+  }
+  p.event = std::move(event);
+  p.first_ms = d.first_ms;
+  p.attempts = d.attempts;
+  return p;
+}
+
 Result<std::unique_ptr<Outbox>> Outbox::Open(const std::string& dir) {
   std::unique_ptr<Outbox> o(new Outbox());
   o->dir_ = dir;
@@ -70,9 +119,9 @@ Result<std::unique_ptr<Outbox>> Outbox::Open(const std::string& dir) {
     o->next_id_ = std::max(o->next_id_, id + 1);
     if (op == "enq") {
       Delivery d;
-      if (DeliveryFromJson(j, &d)) o->pending_[d.id] = std::move(d);
+      if (DeliveryFromJson(j, &d)) o->old_[d.id] = FromDelivery(d);
     } else if (op == "done") {
-      o->pending_.erase(id);
+      o->old_.erase(id);
     }
   }
   for (const auto& j : ReadLines(dir + "/" + kDead)) {
@@ -86,6 +135,7 @@ Result<std::unique_ptr<Outbox>> Outbox::Open(const std::string& dir) {
     o->dead_.push_back(std::move(dl));
   }
   if (o->dead_.size() > kDeadKept) o->dead_.erase(o->dead_.begin(), o->dead_.end() - kDeadKept);
+  o->ring_begin_ = o->ring_end_ = o->next_id_;
   BERTH_RETURN_IF_ERROR(o->Compact());
   o->dead_fd_ = OpenAppend(dir + "/" + kDead);
   if (o->dead_fd_ < 0) return Errno("open " + dir + "/" + kDead);
@@ -114,11 +164,11 @@ Status Outbox::Compact() {
   int fd = open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
   if (fd < 0) return Errno("open " + tmp);
   std::string all;
-  for (const auto& [id, d] : pending_) {
-    json j = DeliveryToJson(d);
+  ForEachPending([&](const PendingDelivery& d) {
+    json j = DeliveryToJson(ToDelivery(d));
     j["op"] = "enq";
     all += j.dump(-1, ' ', false, json::error_handler_t::replace) + "\n";
-  }
+  });
   Status st = WriteLine(fd, all, true);
   close(fd);
   if (!st.ok()) return st;
@@ -136,27 +186,75 @@ Status Outbox::Compact() {
   return Status::Ok();
 }
 
-Status Outbox::Append(std::vector<Delivery>* batch) {
+Status Outbox::Append(std::vector<PendingDelivery>* batch) {
   std::string lines;
   for (auto& d : *batch) {
     d.id = next_id_++;
     if (journal_fd_ >= 0) {
-      json j = DeliveryToJson(d);
+      json j = DeliveryToJson(ToDelivery(d));
       j["op"] = "enq";
       lines += j.dump(-1, ' ', false, json::error_handler_t::replace) + "\n";
     }
   }
-  if (journal_fd_ >= 0 && !lines.empty())
+  if (journal_fd_ >= 0 && !lines.empty()) {
     BERTH_RETURN_IF_ERROR(WriteLine(journal_fd_, lines, true));
-  for (auto& d : *batch) pending_[d.id] = d;
+  }
+  for (auto& d : *batch) {
+    if (ring_live_ == 0) ring_begin_ = ring_end_ = d.id;
+    while (d.id - ring_begin_ >= ring_.size()) Grow();
+    ring_end_ = d.id + 1;
+    ring_[d.id & (ring_.size() - 1)] = std::move(d);
+    ++ring_live_;
+  }
   return Status::Ok();
 }
 
+void Outbox::Grow() {
+  if (ring_.size() < kMaxRing) {
+    std::vector<PendingDelivery> bigger(std::max<size_t>(64, ring_.size() * 2));
+    for (uint64_t id = ring_begin_; id < ring_end_ && !ring_.empty(); ++id) {
+      PendingDelivery& d = ring_[id & (ring_.size() - 1)];
+      if (d.route) bigger[id & (bigger.size() - 1)] = std::move(d);
+    }
+    ring_ = std::move(bigger);
+    return;
+  }
+  // Full: the older half moves to old_.
+  uint64_t until = ring_begin_ + ring_.size() / 2;
+  for (; ring_begin_ < until; ++ring_begin_) {
+    PendingDelivery& d = ring_[ring_begin_ & (ring_.size() - 1)];
+    if (!d.route) continue;
+    old_.emplace_hint(old_.end(), ring_begin_, std::move(d));
+    d = PendingDelivery{};
+    --ring_live_;
+  }
+  while (ring_begin_ < ring_end_ && !ring_[ring_begin_ & (ring_.size() - 1)].route) ++ring_begin_;
+}
+
+template <typename F>
+void Outbox::ForEachPending(F f) const {
+  for (const auto& [id, d] : old_) f(d);
+  if (ring_.empty()) return;
+  for (uint64_t id = ring_begin_; id < ring_end_; ++id) {
+    const PendingDelivery& d = ring_[id & (ring_.size() - 1)];
+    if (d.route) f(d);
+  }
+}
+
 void Outbox::Done(uint64_t id) {
-  if (pending_.erase(id) == 0) return;
+  if (id >= ring_begin_ && id < ring_end_) {
+    const size_t mask = ring_.size() - 1;
+    PendingDelivery& d = ring_[id & mask];
+    if (!d.route) return;
+    d = PendingDelivery{};
+    --ring_live_;
+    while (ring_begin_ < ring_end_ && !ring_[ring_begin_ & mask].route) ++ring_begin_;
+  } else if (old_.erase(id) == 0) {
+    return;
+  }
   if (journal_fd_ < 0) return;
   (void)WriteLine(journal_fd_, json{{"op", "done"}, {"id", id}}.dump() + "\n", false);
-  if (++finished_since_compact_ >= kCompactEvery && pending_.size() < kCompactEvery / 4) {
+  if (++finished_since_compact_ >= kCompactEvery && pending_count() < kCompactEvery / 4) {
     (void)Compact();
   }
 }
@@ -173,9 +271,20 @@ Status Outbox::AddDeadLetter(const DeadLetter& d) {
   return WriteLine(dead_fd_, j.dump(-1, ' ', false, json::error_handler_t::replace) + "\n", true);
 }
 
-Delivery* Outbox::Find(uint64_t id) {
-  auto it = pending_.find(id);
-  return it == pending_.end() ? nullptr : &it->second;
+PendingDelivery* Outbox::Find(uint64_t id) {
+  if (id >= ring_begin_ && id < ring_end_) {
+    PendingDelivery& d = ring_[id & (ring_.size() - 1)];
+    return d.route ? &d : nullptr;
+  }
+  auto it = old_.find(id);
+  return it == old_.end() ? nullptr : &it->second;
+}
+
+std::vector<uint64_t> Outbox::PendingIds() const {
+  std::vector<uint64_t> ids;
+  ids.reserve(pending_count());
+  ForEachPending([&](const PendingDelivery& d) { ids.push_back(d.id); });
+  return ids;
 }
 
 }  // namespace berth::events

@@ -8,6 +8,11 @@
 // rewrites it with only the pending deliveries; it is rewritten again whenever finished records
 // dominate it. Dead letters go to a second journal, dead.jsonl, kept for `berth events --dead`.
 //
+// In memory a pending delivery shares what many deliveries have in common — the event's text
+// (one copy per event, however many targets it reaches) and the rule's target (one copy per
+// target until the rule changes) — so routing an event copies no JSON per target. Delivery is
+// the same record spelled out in full: the journal's and the dead letters' form.
+//
 // Threads: the control thread only.
 #pragma once
 
@@ -20,6 +25,7 @@
 
 #include "common/clock.h"
 #include "common/status.h"
+#include "events/bus_types.h"
 
 namespace berth::events {
 
@@ -42,18 +48,62 @@ struct DeadLetter {
   TimeMs dead_ms = 0;
 };
 
+class TargetInvoker;
+
+// One target of one rule, as its deliveries see it. The bus makes one per target when it
+// (re)builds its routes, and every delivery for that target shares it; a later change of the
+// rule or its targets makes new ones, pending deliveries keep theirs.
+struct DeliveryRoute {
+  std::string rule_arn;
+  std::string rule_name;
+  Target target;        // target.wire: the PutTargets form, journaled
+  Status parse_status;  // not ok: a journaled target that no longer parses (dead-lettered)
+  // The bus's cache of what it looks up per attempt, valid while `epoch` is the bus's
+  // configuration epoch (control thread).
+  mutable uint64_t epoch = 0;
+  mutable TargetInvoker* invoker = nullptr;
+  mutable Counters* rule_counters = nullptr;
+  mutable Counters* target_counters = nullptr;
+  mutable bool skip_if_running = false;
+};
+
+// One event as its deliveries carry it.
+struct DeliveryEvent {
+  std::string id;
+  std::string text;  // the envelope (JSON)
+};
+
+struct PendingDelivery {
+  uint64_t id = 0;
+  std::shared_ptr<const DeliveryRoute> route;  // never null while pending
+  std::shared_ptr<const DeliveryEvent> event;
+  // What the target receives: the event's text itself when whole_event, else *payload
+  // (nullptr = nothing, "").
+  bool whole_event = false;
+  std::shared_ptr<const std::string> payload;
+  TimeMs first_ms = 0;
+  int attempts = 0;         // not journaled: restarts begin counting again
+  uint64_t recent_seq = 0;  // the bus's RecentEvent for it (0: find it by event id)
+  uint32_t outcome = 0;     // index in that RecentEvent's outcomes
+};
+
+// The full record of a pending delivery, and back (the target parsed again).
+Delivery ToDelivery(const PendingDelivery& p);
+PendingDelivery FromDelivery(const Delivery& d);
+
 class Outbox {
  public:
   // dir "" = memory only (tests, fuzzing).
   static Result<std::unique_ptr<Outbox>> Open(const std::string& dir);
 
-  // Assigns ids and makes the batch durable.
-  Status Append(std::vector<Delivery>* batch);
+  // Assigns ids (batch[i].id) and makes the batch durable; the deliveries move into the outbox.
+  Status Append(std::vector<PendingDelivery>* batch);
   void Done(uint64_t id);
   Status AddDeadLetter(const DeadLetter& d);
 
-  const std::map<uint64_t, Delivery>& pending() const { return pending_; }
-  Delivery* Find(uint64_t id);
+  PendingDelivery* Find(uint64_t id);
+  size_t pending_count() const { return old_.size() + ring_live_; }
+  std::vector<uint64_t> PendingIds() const;  // ascending
   // The most recent dead letters, oldest first (at most kDeadKept).
   const std::vector<DeadLetter>& dead_letters() const { return dead_; }
   static constexpr size_t kDeadKept = 1000;
@@ -64,13 +114,24 @@ class Outbox {
   Outbox() = default;
   Status Compact();
   Status WriteLine(int fd, const std::string& line, bool sync);
+  void Grow();
+  template <typename F>
+  void ForEachPending(F f) const;
 
   std::string dir_;
   int journal_fd_ = -1;
   int dead_fd_ = -1;
   uint64_t next_id_ = 1;
   uint64_t finished_since_compact_ = 0;
-  std::map<uint64_t, Delivery> pending_;
+  // Pending deliveries. Ids are handed out in order and most deliveries are done moments
+  // later, so the ids in [ring_begin_, ring_end_) live in a ring indexed by id (a slot whose
+  // route is null is done); older ones — a target down for long — move to old_.
+  std::vector<PendingDelivery> ring_;  // size: a power of two (or 0)
+  uint64_t ring_begin_ = 1;
+  uint64_t ring_end_ = 1;
+  size_t ring_live_ = 0;
+  std::map<uint64_t, PendingDelivery> old_;
+  static constexpr size_t kMaxRing = 1 << 16;
   std::vector<DeadLetter> dead_;
 };
 

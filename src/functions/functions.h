@@ -62,7 +62,8 @@
 // function error, timeout or runtime exit is retried twice, after async_retry_delays_ms (1 min,
 // then 2 min), with the same request id, while the event is younger than max_event_age_ms
 // (6 h); then the event is dropped (on_event_done says how it ended). The queue is in memory:
-// events waiting when the daemon stops are lost (Lambda keeps them; berth does not, yet).
+// events waiting when the daemon stops are lost here; EventBridge's deliveries survive because
+// the bus keeps each one in its outbox until on_event_done (daemon/event_targets.cc).
 //
 // Threads: construct, call every method and destroy on the control thread (the Executor).
 // Every callback (Invoke's done, on_event_done) is posted to and runs on the control thread,

@@ -493,6 +493,55 @@ class LambdaRestartTest(unittest.TestCase):
             d.cleanup()
             shutil.rmtree(tmp, ignore_errors=True)
 
+    def test_rule_deliveries_wait_for_the_function_across_a_restart(self):
+        # The function fails until a file exists; Lambda would retry a minute later, from a
+        # queue in memory. The bus keeps the delivery in its outbox until the function has run,
+        # so after a restart the event is delivered again and the function succeeds.
+        d = harness.Daemon().start()
+        tmp = tempfile.mkdtemp(prefix="berth-lambda-outbox-")
+        try:
+            code = ("const fs = require('fs');\n"
+                    "exports.handler = async (event) => {\n"
+                    "  const dir = event.detail.dir;\n"
+                    "  if (!fs.existsSync(dir + '/ok')) throw new Error('not ready yet');\n"
+                    "  fs.appendFileSync(dir + '/delivered', event.detail.n + '\\n');\n"
+                    "};\n")
+            path = make_zip(os.path.join(tmp, "f.zip"), {"index.js": code})
+            arn = d.boto("lambda").create_function(
+                FunctionName="waits", Runtime="nodejs20.x", Handler="index.handler", Role=ROLE,
+                Code={"ZipFile": open(path, "rb").read()})["FunctionArn"]
+            ev = d.boto("events")
+            ev.put_rule(Name="to-waits", EventPattern=json.dumps({"source": ["it.outbox"]}))
+            ev.put_targets(Rule="to-waits", Targets=[{"Id": "fn", "Arn": arn}])
+            r = ev.put_events(Entries=[{"Source": "it.outbox", "DetailType": "t",
+                                        "Detail": json.dumps({"dir": tmp, "n": 7})}])
+            self.assertEqual(r["FailedEntryCount"], 0)
+            logs = d.boto("logs")
+            deadline = time.time() + 20
+            failed = False
+            while time.time() < deadline and not failed:
+                try:
+                    msgs = [e["message"] for e in logs.filter_log_events(
+                        logGroupName="/aws/lambda/waits")["events"]]
+                except botocore.exceptions.ClientError:
+                    msgs = []
+                failed = any("REPORT RequestId" in m for m in msgs)
+                time.sleep(0.2)
+            self.assertTrue(failed, "the first attempt never ran")
+            self.assertFalse(os.path.exists(os.path.join(tmp, "delivered")))
+            open(os.path.join(tmp, "ok"), "w").close()
+            d.stop()
+            d.start()
+            deadline = time.time() + 20
+            delivered = os.path.join(tmp, "delivered")
+            while time.time() < deadline and not os.path.exists(delivered):
+                time.sleep(0.2)
+            with open(delivered) as f:
+                self.assertEqual(f.read().split(), ["7"])
+        finally:
+            d.cleanup()
+            shutil.rmtree(tmp, ignore_errors=True)
+
 
 if __name__ == "__main__":
     unittest.main()

@@ -1,0 +1,386 @@
+// PatternIndex (event_pattern_index.h): the pre-filter over many compiled patterns.
+#include "events/event_pattern_index.h"
+
+#include <string.h>
+
+#include <algorithm>
+#include <utility>
+
+#include "events/event_pattern_internal.h"
+
+namespace berth::events {
+namespace pi = pattern_internal;
+using Kind = pi::ValueMatcher::Kind;
+
+namespace {
+
+uint64_t Combine(uint64_t path_hash, uint8_t key, uint64_t value_hash) {
+  uint64_t h =
+      (path_hash ^ (value_hash + 0x9E3779B97F4A7C15ULL * (key + 1))) * 0xff51afd7ed558ccdULL;
+  return h ^ (h >> 31);
+}
+
+// Whether the index can look up this value (see the header).
+bool Indexable(const pi::ValueMatcher& m) {
+  switch (m.kind) {
+    case Kind::kString:
+    case Kind::kNumber:
+    case Kind::kTrue:
+    case Kind::kFalse:
+    case Kind::kNull:
+    case Kind::kIp:
+    case Kind::kCidr:
+    case Kind::kPrefix:
+    case Kind::kSuffix:
+    case Kind::kWildcard:
+    case Kind::kRange:
+    case Kind::kExists:
+      return true;
+    case Kind::kEqualsIgnoreCase:
+    case Kind::kPrefixIgnoreCase:
+    case Kind::kSuffixIgnoreCase:
+      return m.ci.ascii;
+    default:  // kNumberText, anything-but
+      return false;
+  }
+}
+
+bool Indexable(const pi::FieldSpec& spec) {
+  if (spec.absent || spec.matchers.empty()) return false;
+  for (const pi::ValueMatcher& m : spec.matchers) {
+    if (!Indexable(m)) return false;
+  }
+  return true;
+}
+
+// A prefix or suffix is looked up by its length and the (up to) 8 bytes at its inner end — the
+// end away from the edge of the string it is matched against: a necessary condition that costs
+// one short hash per indexed length, however long the prefix (EventPattern::Matches decides).
+constexpr size_t kWindow = 8;
+std::string_view Window(uint8_t key, std::string_view text) {
+  if (text.size() <= kWindow) return text;
+  switch (key) {
+    case 1:  // kPrefix
+    case 4:  // kLowerPrefix
+      return text.substr(text.size() - kWindow);
+    case 2:  // kSuffix
+    case 5:  // kLowerSuffix
+      return text.substr(0, kWindow);
+    default:
+      return text;
+  }
+}
+
+void AsciiLower(std::string_view s, std::string* out) {
+  out->assign(s);
+  for (char& c : *out) {
+    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
+  }
+}
+
+}  // namespace
+
+PatternIndex::PatternIndex() = default;
+PatternIndex::~PatternIndex() = default;
+PatternIndex::PatternIndex(PatternIndex&&) noexcept = default;
+PatternIndex& PatternIndex::operator=(PatternIndex&&) noexcept = default;
+
+uint32_t PatternIndex::PathIndex(const std::string& path, uint64_t hash) {
+  for (uint32_t i = 0; i < paths_.size(); ++i) {
+    if (paths_[i].hash == hash && paths_[i].path == path) return i;
+  }
+  paths_.push_back({});
+  paths_.back().path = path;
+  paths_.back().hash = hash;
+  const uint32_t id = static_cast<uint32_t>(paths_.size() - 1);
+  auto at =
+      std::lower_bound(path_order_.begin(), path_order_.end(), id, [&](uint32_t a, uint32_t b) {
+        return paths_[a].hash != paths_[b].hash ? paths_[a].hash < paths_[b].hash
+                                                : paths_[a].path < paths_[b].path;
+      });
+  path_order_.insert(at, id);
+  return id;
+}
+
+const PatternIndex::Value* PatternIndex::FindValue(uint32_t path, Key key,
+                                                   std::string_view text) const {
+  if (table_.empty()) return nullptr;
+  const uint8_t k = static_cast<uint8_t>(key);
+  std::string_view w = Window(k, text);
+  const uint32_t length = static_cast<uint32_t>(text.size());
+  uint64_t h = Combine(paths_[path].hash, k, pi::HashValue(w) ^ (length * 0x9E3779B97F4A7C15ULL));
+  size_t mask = table_.size() - 1;
+  for (size_t i = h & mask;; i = (i + 1) & mask) {
+    uint32_t slot = table_[i];
+    if (slot == 0) return nullptr;
+    const Value& v = values_[slot - 1];
+    if (v.hash == h && v.path == path && v.key == key && v.length == length && v.text == w) {
+      return &v;
+    }
+  }
+}
+
+void PatternIndex::AddString(uint32_t path, Key key, std::string_view text, Posting posting) {
+  Path& p = paths_[path];
+  if (key == Key::kExact) {
+    p.exact = true;
+  } else if (key == Key::kLower) {
+    p.lower = true;
+  } else {
+    auto& lengths = p.lengths[static_cast<int>(key)];
+    auto at = std::lower_bound(lengths.begin(), lengths.end(), text.size());
+    if (at == lengths.end() || *at != text.size()) lengths.insert(at, text.size());
+  }
+  Value* v = const_cast<Value*>(FindValue(path, key, text));
+  if (v == nullptr) {
+    const uint8_t k = static_cast<uint8_t>(key);
+    const uint32_t length = static_cast<uint32_t>(text.size());
+    uint64_t h =
+        Combine(p.hash, k, pi::HashValue(Window(k, text)) ^ (length * 0x9E3779B97F4A7C15ULL));
+    values_.push_back({h, path, key, length, std::string(Window(k, text)), {}});
+    if (values_.size() * 2 > table_.size()) {
+      Rehash();
+    } else {
+      size_t mask = table_.size() - 1;
+      size_t i = h & mask;
+      while (table_[i] != 0) i = (i + 1) & mask;
+      table_[i] = static_cast<uint32_t>(values_.size());
+    }
+    v = &values_.back();
+  }
+  if (v->postings.empty() || v->postings.back().branch != posting.branch ||
+      v->postings.back().bit != posting.bit) {
+    v->postings.push_back(posting);
+  }
+}
+
+void PatternIndex::Rehash() {
+  table_.assign(std::max<size_t>(64, table_.size() * 2), 0);
+  size_t mask = table_.size() - 1;
+  for (uint32_t id = 0; id < values_.size(); ++id) {
+    size_t i = values_[id].hash & mask;
+    while (table_[i] != 0) i = (i + 1) & mask;
+    table_[i] = id + 1;
+  }
+}
+
+void PatternIndex::Add(const EventPattern& pattern) {
+  const uint32_t index = static_cast<uint32_t>(patterns_.size());
+  patterns_.push_back(pattern);
+  filter_.Add(pattern);
+  const auto& branches = pattern.data_->branches;
+  // A pattern with a branch the index cannot narrow is tried for every event.
+  for (const pi::Branch& branch : branches) {
+    bool indexed = false;
+    for (const pi::FieldRule& field : branch) indexed = indexed || Indexable(*field.spec);
+    if (!indexed) {
+      always_.push_back(index);
+      return;
+    }
+  }
+  for (const pi::Branch& branch : branches) {
+    const uint32_t id = static_cast<uint32_t>(branches_.size());
+    uint32_t bits = 0;
+    for (const pi::FieldRule& field : branch) {
+      if (!Indexable(*field.spec) || bits == 64) continue;
+      const uint32_t path = PathIndex(field.path, field.hash);
+      const Posting posting{id, bits++};
+      for (const pi::ValueMatcher& m : field.spec->matchers) {
+        Path& p = paths_[path];
+        switch (m.kind) {
+          case Kind::kString:
+            AddString(path, Key::kExact, m.text, posting);
+            break;
+          case Kind::kPrefix:
+            if (m.text.empty()) {
+              p.any_string.push_back(posting);
+            } else {
+              AddString(path, Key::kPrefix, m.text, posting);
+            }
+            break;
+          case Kind::kSuffix:
+            if (m.text.empty()) {
+              p.any_string.push_back(posting);
+            } else {
+              AddString(path, Key::kSuffix, m.text, posting);
+            }
+            break;
+          case Kind::kEqualsIgnoreCase:
+            AddString(path, Key::kLower, m.ci.ascii_lower, posting);
+            break;
+          case Kind::kPrefixIgnoreCase:
+          case Kind::kSuffixIgnoreCase:
+            if (m.ci.ascii_lower.empty()) {
+              p.any_string.push_back(posting);
+            } else {
+              AddString(path,
+                        m.kind == Kind::kPrefixIgnoreCase ? Key::kLowerPrefix : Key::kLowerSuffix,
+                        m.ci.ascii_lower, posting);
+            }
+            break;
+          case Kind::kWildcard: {
+            // A full match: the literal before the first '*' is a prefix, the one after the
+            // last a suffix.
+            const auto& segments = m.wildcard.segments;
+            if (segments.size() == 1) {
+              AddString(path, Key::kExact, segments[0], posting);
+            } else if (!segments.front().empty()) {
+              AddString(path, Key::kPrefix, segments.front(), posting);
+            } else if (!segments.back().empty()) {
+              AddString(path, Key::kSuffix, segments.back(), posting);
+            } else {
+              p.any_string.push_back(posting);
+            }
+            break;
+          }
+          case Kind::kIp:
+          case Kind::kCidr: {
+            IpRange r;
+            memcpy(r.low, m.ip.low.bytes.data(), 16);
+            memcpy(r.high, m.ip.high.bytes.data(), 16);
+            r.size = m.ip.low.size;
+            r.posting = posting;
+            p.ips.push_back(r);
+            break;
+          }
+          case Kind::kNumber:
+            p.numbers.push_back({m.micros, m.micros, false, false, posting});
+            break;
+          case Kind::kRange:
+            p.numbers.push_back({m.low, m.high, m.low_open, m.high_open, posting});
+            break;
+          case Kind::kTrue:
+            p.trues.push_back(posting);
+            break;
+          case Kind::kFalse:
+            p.falses.push_back(posting);
+            break;
+          case Kind::kNull:
+            p.nulls.push_back(posting);
+            break;
+          case Kind::kExists:
+            p.any_leaf.push_back(posting);
+            break;
+          default:
+            break;  // not Indexable
+        }
+      }
+    }
+    branches_.push_back({index, bits == 64 ? ~0ULL : (1ULL << bits) - 1});
+  }
+  masks_.resize(branches_.size(), 0);
+}
+
+void PatternIndex::Hit(const Posting& p) const {
+  uint64_t& m = masks_[p.branch];
+  if (m == 0) touched_.push_back(p.branch);
+  m |= 1ULL << p.bit;
+}
+
+void PatternIndex::HitString(uint32_t path, Key key, std::string_view text) const {
+  if (const Value* v = FindValue(path, key, text)) HitAll(v->postings);
+}
+
+template <typename Leaves>
+void PatternIndex::HitLeaves(uint32_t pidx, const Leaves& leaves, uint32_t begin,
+                             uint32_t end) const {
+  const Path& p = paths_[pidx];
+  if (begin < end) HitAll(p.any_leaf);
+  for (uint32_t i = begin; i < end; ++i) {
+    const pi::Leaf& leaf = leaves[i];
+    switch (leaf.type) {
+      case pi::Leaf::Type::kString: {
+        std::string_view s = leaf.text;
+        HitAll(p.any_string);
+        if (p.exact) HitString(pidx, Key::kExact, s);
+        for (uint32_t n : p.lengths[static_cast<int>(Key::kPrefix)]) {
+          if (n > s.size()) break;
+          HitString(pidx, Key::kPrefix, s.substr(0, n));
+        }
+        for (uint32_t n : p.lengths[static_cast<int>(Key::kSuffix)]) {
+          if (n > s.size()) break;
+          HitString(pidx, Key::kSuffix, s.substr(s.size() - n));
+        }
+        const auto& lower_prefix = p.lengths[static_cast<int>(Key::kLowerPrefix)];
+        const auto& lower_suffix = p.lengths[static_cast<int>(Key::kLowerSuffix)];
+        if (p.lower || !lower_prefix.empty() || !lower_suffix.empty()) {
+          AsciiLower(s, &lowered_);
+          std::string_view l = lowered_;
+          if (p.lower) HitString(pidx, Key::kLower, l);
+          for (uint32_t n : lower_prefix) {
+            if (n > l.size()) break;
+            HitString(pidx, Key::kLowerPrefix, l.substr(0, n));
+          }
+          for (uint32_t n : lower_suffix) {
+            if (n > l.size()) break;
+            HitString(pidx, Key::kLowerSuffix, l.substr(l.size() - n));
+          }
+        }
+        if (leaf.has_ip) {
+          for (const IpRange& r : p.ips) {
+            if (leaf.ip.size == r.size && memcmp(r.low, leaf.ip.bytes.data(), r.size) <= 0 &&
+                memcmp(leaf.ip.bytes.data(), r.high, r.size) <= 0) {
+              Hit(r.posting);
+            }
+          }
+        }
+        break;
+      }
+      case pi::Leaf::Type::kNumber:
+        if (!leaf.has_micros) break;
+        for (const NumericRange& r : p.numbers) {
+          if ((r.low_open ? leaf.micros > r.low : leaf.micros >= r.low) &&
+              (r.high_open ? leaf.micros < r.high : leaf.micros <= r.high)) {
+            Hit(r.posting);
+          }
+        }
+        break;
+      case pi::Leaf::Type::kTrue:
+        HitAll(p.trues);
+        break;
+      case pi::Leaf::Type::kFalse:
+        HitAll(p.falses);
+        break;
+      case pi::Leaf::Type::kNull:
+        HitAll(p.nulls);
+        break;
+    }
+  }
+}
+
+void PatternIndex::Match(const FlatEvent& event, std::vector<uint32_t>* out) const {
+  const pi::FlatEventData& e = *event.data_;
+  touched_.clear();
+  // Both sides are sorted by (hash, path): one merge finds the indexed paths the event has.
+  size_t f = 0;
+  size_t j = 0;
+  while (f < e.fields.size() && j < path_order_.size()) {
+    const pi::FlatField& field = e.fields[f];
+    const Path& p = paths_[path_order_[j]];
+    if (field.hash != p.hash) {
+      if (field.hash < p.hash) {
+        ++f;
+      } else {
+        ++j;
+      }
+      continue;
+    }
+    int c = field.path.compare(p.path);
+    if (c == 0) HitLeaves(path_order_[j], e.leaves, field.begin, field.end);
+    if (c <= 0) ++f;
+    if (c >= 0) ++j;
+  }
+  candidates_.assign(always_.begin(), always_.end());
+  for (uint32_t b : touched_) {
+    if (masks_[b] == branches_[b].full) candidates_.push_back(branches_[b].pattern);
+    masks_[b] = 0;
+  }
+  std::sort(candidates_.begin(), candidates_.end());
+  candidates_.erase(std::unique(candidates_.begin(), candidates_.end()), candidates_.end());
+  last_candidates_ = candidates_.size();
+  for (uint32_t c : candidates_) {
+    if (patterns_[c].Matches(event)) out->push_back(c);
+  }
+}
+
+}  // namespace berth::events

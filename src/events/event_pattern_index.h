@@ -1,0 +1,120 @@
+// PatternIndex: the compiled patterns of many rules, matched against one event at a time
+// without trying every pattern (the bus keeps one per event bus, rebuilt when rules change).
+//
+// Pre-filter (in the spirit of ruler's machine): a field of an AND-branch can only be satisfied
+// by an event that has, at that path, a leaf one of the field's values accepts. When every value
+// of the field is of a kind the index can look up — an exact string (`"source": ["aws.ecs"]`),
+// a prefix or suffix (also ignoring ASCII case), an equals-ignore-case string, a wildcard (by
+// its literal head or tail), a cidr or IP address, a number or numeric range, true/false/null,
+// `exists: true` — the field is indexed: for an event, the leaves at the indexed paths are
+// looked up and a branch becomes a candidate only when every one of its indexed fields was hit.
+// Fields with an anything-but, `exists: false` or a non-ASCII equals-ignore-case value are not
+// indexed (they only narrow nothing); a pattern with a branch that has no indexed field is a
+// candidate for every event. Every candidate is then matched in full (EventPattern::Matches),
+// so the result is exactly the set of patterns that match — the pre-filter only decides which
+// to try.
+//
+// Events matched against the index should be flattened with filter(): it keeps every path the
+// patterns look at (and only those), which makes flattening cheaper without changing a match.
+//
+// Add/filter/size: any thread, not concurrently with Match. Match uses scratch space held by
+// the index: one caller at a time (the bus calls it on its control thread).
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "events/event_pattern.h"
+
+namespace berth::events {
+
+class PatternIndex {
+ public:
+  PatternIndex();
+  ~PatternIndex();
+  PatternIndex(PatternIndex&&) noexcept;
+  PatternIndex& operator=(PatternIndex&&) noexcept;
+
+  // Adds a pattern; its index is the number of patterns added before it.
+  void Add(const EventPattern& pattern);
+  size_t size() const { return patterns_.size(); }
+  // Keeps every path the added patterns look at.
+  const PathFilter& filter() const { return filter_; }
+  // Appends to *out the indexes of the patterns that match `event`, ascending.
+  void Match(const FlatEvent& event, std::vector<uint32_t>* out) const;
+  // How many patterns the last Match tried in full (for tests and benchmarks).
+  size_t last_candidates() const { return last_candidates_; }
+
+ private:
+  struct Posting {
+    uint32_t branch;
+    uint32_t bit;
+  };
+  // How a string value is looked up: as it is, or lowered (ASCII), whole or by its head/tail.
+  enum class Key : uint8_t { kExact, kPrefix, kSuffix, kLower, kLowerPrefix, kLowerSuffix };
+  struct Value {
+    uint64_t hash;  // of (path, key, length, text)
+    uint32_t path;  // index in paths_
+    Key key;
+    uint32_t length;   // of the value
+    std::string text;  // the value, or for a prefix/suffix its inner 8 bytes (see the .cc)
+    std::vector<Posting> postings;
+  };
+  struct NumericRange {
+    int64_t low, high;
+    bool low_open, high_open;
+    Posting posting;
+  };
+  struct IpRange {
+    uint8_t low[16];  // address bytes, big-endian; `size` of them used
+    uint8_t high[16];
+    uint8_t size;
+    Posting posting;
+  };
+  struct Path {
+    std::string path;
+    uint64_t hash;
+    bool exact = false;
+    bool lower = false;
+    std::vector<uint32_t> lengths[6];  // by Key: the text lengths indexed (heads and tails)
+    std::vector<NumericRange> numbers;
+    std::vector<IpRange> ips;
+    std::vector<Posting> any_leaf, any_string, trues, falses, nulls;
+  };
+  struct Branch {
+    uint32_t pattern;
+    uint64_t full;  // every indexed field's bit
+  };
+
+  uint32_t PathIndex(const std::string& path, uint64_t hash);
+  void AddString(uint32_t path, Key key, std::string_view text, Posting posting);
+  const Value* FindValue(uint32_t path, Key key, std::string_view text) const;
+  void Rehash();
+  void Hit(const Posting& p) const;
+  void HitAll(const std::vector<Posting>& ps) const {
+    for (const Posting& p : ps) Hit(p);
+  }
+  void HitString(uint32_t path, Key key, std::string_view text) const;
+  template <typename Leaves>
+  void HitLeaves(uint32_t path, const Leaves& leaves, uint32_t begin, uint32_t end) const;
+
+  std::vector<EventPattern> patterns_;
+  PathFilter filter_;
+  std::vector<Path> paths_;
+  std::vector<uint32_t> path_order_;  // paths_ by (hash, path), as FlatEvent fields are
+  std::vector<Value> values_;
+  std::vector<uint32_t> table_;  // open addressing over values_: index + 1, 0 = empty
+  std::vector<Branch> branches_;
+  std::vector<uint32_t> always_;  // patterns tried for every event
+  // Scratch of Match.
+  mutable std::vector<uint64_t> masks_;  // by branch
+  mutable std::vector<uint32_t> touched_;
+  mutable std::vector<uint32_t> candidates_;
+  mutable std::string lowered_;
+  mutable size_t last_candidates_ = 0;
+};
+
+}  // namespace berth::events
