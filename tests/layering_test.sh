@@ -13,11 +13,13 @@ allowed() {
     lb) echo "common lb" ;;
     logs) echo "common logs" ;;
     events) echo "common events" ;;
+    objects) echo "common objects" ;;
+    secrets) echo "common secrets" ;;
     functions) echo "common driver logs functions" ;;
     runner) echo "common model driver logs runner" ;;
-    ecs) echo "common model driver network lb logs events functions runner state ecs" ;;
-    api) echo "common model driver network lb logs events functions runner state ecs api" ;;
-    daemon) echo "common model driver network lb logs events functions runner state ecs api daemon" ;;
+    ecs) echo "common model driver network lb logs events functions runner state objects secrets ecs" ;;
+    api) echo "common model driver network lb logs events functions runner state objects secrets ecs api" ;;
+    daemon) echo "common model driver network lb logs events functions runner state objects secrets ecs api daemon" ;;
     cli) echo "common api cli" ;;
     *) echo "" ;;
   esac

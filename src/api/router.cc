@@ -37,6 +37,69 @@ bool Router::HostAllowed(const std::string& host) const {
          (options_.listen_host == "0.0.0.0" && !host.empty());
 }
 
+bool Router::VirtualHostAllowed(const std::string& host) const {
+  std::string suffix = ".localhost:" + std::to_string(options_.port);
+  if (host.size() <= suffix.size() ||
+      host.compare(host.size() - suffix.size(), suffix.size(), suffix) != 0) {
+    return false;
+  }
+  for (size_t i = 0; i + suffix.size() < host.size(); ++i) {
+    char c = host[i];
+    if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' || c == '.')) return false;
+  }
+  return true;
+}
+
+namespace {
+
+// The service of the SigV4 credential scope (".../REGION/SERVICE/aws4_request"), from the
+// Authorization header or the presigned query; "" when there is none.
+std::string ScopeService(const HttpRequest& head) {
+  std::string cred;
+  std::string authz = head.Header("Authorization");
+  size_t at = authz.find("Credential=");
+  if (at != std::string::npos) {
+    size_t end = authz.find_first_of(", ", at);
+    cred = authz.substr(at + 11, end == std::string::npos ? std::string::npos : end - at - 11);
+  } else {
+    size_t q = head.target.find('?');
+    std::string query = q == std::string::npos ? "" : head.target.substr(q);
+    size_t p = query.find("X-Amz-Credential=");
+    if (p == std::string::npos || (query[p - 1] != '?' && query[p - 1] != '&')) return "";
+    size_t end = query.find('&', p);
+    cred = query.substr(p + 17, end == std::string::npos ? std::string::npos : end - p - 17);
+    // %2F is the only escape a credential needs.
+    for (size_t i = 0; i + 2 < cred.size(); ++i) {
+      if (cred[i] == '%' && cred[i + 1] == '2' && (cred[i + 2] == 'F' || cred[i + 2] == 'f')) {
+        cred.replace(i, 3, "/");
+      }
+    }
+  }
+  // KEY/DATE/REGION/SERVICE/aws4_request
+  size_t last = cred.rfind('/');
+  if (last == std::string::npos || last == 0) return "";
+  size_t prev = cred.rfind('/', last - 1);
+  if (prev == std::string::npos) return "";
+  return cred.substr(prev + 1, last - prev - 1);
+}
+
+}  // namespace
+
+StreamStart Router::BeginStream(const HttpRequest& head) {
+  if (stream_services_.empty() || !head.Header("X-Amz-Target").empty()) return {};
+  if (head.Path().rfind("/_berth/", 0) == 0) return {};
+  std::string service = ScopeService(head);
+  if (service.empty()) return {};
+  for (const auto& svc : stream_services_) {
+    if (svc.signing_name != service) continue;
+    std::string host = head.Header("Host");
+    if (!HostAllowed(host) && !VirtualHostAllowed(host)) return {};  // Handle refuses it
+    auth::RequestView view{head.method, head.target, head.headers, "", true};
+    return svc.handler(head, auth::Verify(view, options_.credentials, clock_.NowMs()));
+  }
+  return {};
+}
+
 HttpResponse Router::Handle(const HttpRequest& req) {
   std::string host = req.Header("Host");
   if (!HostAllowed(host)) {

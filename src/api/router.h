@@ -2,6 +2,10 @@
 // defence), berth's own unsigned endpoints (/_berth/health, /_berth/reset), SigV4
 // authentication, then dispatch by protocol (X-Amz-Target for awsJson services; the SigV4
 // credential scope's service for query-protocol services: elasticloadbalancing → ELBv2).
+// Streaming services (S3) are chosen earlier, from the request head alone (BeginStream, the
+// HttpServer's stream hook): the credential scope names the service, the Host may also be
+// virtual-host style (BUCKET.localhost:PORT), and SigV4 is verified with the payload hash
+// deferred to the service, which checks the body as it streams.
 //
 // Threads: control thread only.
 #pragma once
@@ -56,10 +60,23 @@ class Router {
                       bool allow_unsigned_payload = false) {
     rest_services_.push_back({std::move(signing_name), std::move(handler), allow_unsigned_payload});
   }
+  // Streaming REST services (S3): requests whose credential scope names `signing_name` are
+  // taken over from their head (BeginStream); `handler` gets the head and the SigV4 result
+  // (verified, payload check deferred; failures included, for the service's own error shape).
+  using StreamHandler =
+      std::function<StreamStart(const HttpRequest& head, const auth::AuthResult& auth)>;
+  void AddStreamingService(std::string signing_name, StreamHandler handler) {
+    stream_services_.push_back({std::move(signing_name), std::move(handler)});
+  }
+  // The HttpServer's stream hook: a streaming service's StreamStart, or {} for Handle.
+  StreamStart BeginStream(const HttpRequest& head);
+
   bool ready = false;  // health answers 200 once the daemon has finished starting
 
  private:
   bool HostAllowed(const std::string& host) const;
+  // BUCKET.localhost:PORT (streaming services only).
+  bool VirtualHostAllowed(const std::string& host) const;
   struct JsonService {
     std::string prefix, signing_name;
     JsonHandler handler;
@@ -78,6 +95,11 @@ class Router {
   std::function<Status()> reset_;
   std::vector<JsonService> json_services_;
   std::vector<RestService> rest_services_;
+  struct StreamService {
+    std::string signing_name;
+    StreamHandler handler;
+  };
+  std::vector<StreamService> stream_services_;
 };
 
 }  // namespace berth::api

@@ -42,6 +42,17 @@ enum class Resource {
   kListener,
   kTarget,
   kTag,
+  // S3 (objects/).
+  kBucket,
+  kObject,
+  kMultipartUpload,
+  kPart,  // a multipart upload's part: NotFound = InvalidPart, InvalidArgument = InvalidPartOrder,
+          // FailedPrecondition = EntityTooSmall
+  // SSM Parameter Store and Secrets Manager (secrets/).
+  kParameter,
+  kParameterVersion,
+  kSecret,
+  kSecretVersion,
 };
 
 class [[nodiscard]] Status {

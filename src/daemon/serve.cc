@@ -13,10 +13,14 @@
 #include "api/http/http_server.h"
 #include "api/lambda/lambda_api.h"
 #include "api/router.h"
+#include "api/s3/s3_api.h"
+#include "api/secrets/secrets_api.h"
+#include "api/ssm/ssm_api.h"
 #include "common/asio_executor.h"
 #include "daemon/data_dir.h"
 #include "daemon/event_targets.h"
 #include "daemon/service_load_balancing.h"
+#include "daemon/task_config_source.h"
 #include "driver/process_driver.h"
 #include "ecs/control_plane.h"
 #include "events/api_destination_invoker.h"
@@ -26,6 +30,8 @@
 #include "logs/log_store.h"
 #include "logs/pipeline.h"
 #include "network/task_networks.h"
+#include "objects/object_store.h"
+#include "secrets/secret_store.h"
 #include "state/state_store.h"
 
 namespace berth::daemon {
@@ -149,6 +155,20 @@ int Serve(const ServeOptions& options) {
     Log("task networks unavailable: " + a.message());
   }
   ServiceLoadBalancing service_lb(executor, **load_balancing);
+  // S3 buckets and objects (DATA_DIR/objects); environment files are read from it.
+  auto object_store = objects::ObjectStore::Open(dir + "/objects", executor.clock());
+  if (!object_store.ok()) {
+    Log("cannot open the object store: " + object_store.status().message());
+    return 1;
+  }
+  // SSM parameters and Secrets Manager secrets (DATA_DIR/secrets, values sealed at rest); the
+  // task runner resolves containers' `secrets` from it.
+  auto secret_store = secrets::SecretStore::Open(
+      executor.clock(), {dir, options.region, options.account_id});
+  if (!secret_store.ok()) {
+    Log("cannot open the secret store: " + secret_store.status().message());
+    return 1;
+  }
   // The event bus: rules, targets, the durable outbox. Before the control plane, which
   // publishes ECS events into it; its targets are registered below, once they exist.
   events::BusOptions bus_options;
@@ -171,6 +191,8 @@ int Serve(const ServeOptions& options) {
   cp_options.stopped_task_retention_ms = options.stopped_task_retention_s * 1000LL;
   cp_options.runner.base_env = BaseEnvironment(options.region);
   cp_options.runner.pipeline = &pipeline;
+  StoreConfigSource task_config(**object_store, **secret_store);  // env files and secrets
+  cp_options.runner.config = &task_config;
   ecs::ControlPlane control_plane(executor, driver, **store, cp_options);
   st = control_plane.Load();
   if (!st.ok()) {
@@ -199,7 +221,8 @@ int Serve(const ServeOptions& options) {
   router_options.allow_reset = options.allow_reset;
   router_options.credentials = {creds->access_key_id, creds->secret_access_key};
   api::Router router(router_options, executor.clock(), ecs_api, logs_api, elbv2_api,
-                     [&control_plane, &log_store, &load_balancing, &event_bus, &functions] {
+                     [&control_plane, &log_store, &load_balancing, &event_bus, &functions, &object_store,
+                      &secret_store] {
                        Status st = control_plane.Reset();
                        if (st.ok()) st = functions.Reset();
                        if (st.ok()) st = (*event_bus)->Reset();
@@ -207,6 +230,8 @@ int Serve(const ServeOptions& options) {
                          if (st.ok()) st = (*log_store)->DeleteGroup(g.name);
                        }
                        if (st.ok()) st = (*load_balancing)->Reset();
+                       if (st.ok()) st = (*object_store)->Reset();
+                       if (st.ok()) st = (*secret_store)->Reset();
                        return st;
                      });
   router.AddJsonService(api::EventsApi::kTargetPrefix, api::EventsApi::kSigningName,
@@ -219,6 +244,18 @@ int Serve(const ServeOptions& options) {
                                       const std::string&) {
                           return events_api.HandleBerth(op, body);
                         });
+  api::SsmApi ssm_api(**secret_store);
+  router.AddJsonService(api::SsmApi::kTargetPrefix, api::SsmApi::kSigningName,
+                        [&ssm_api](const std::string& op, const std::string& body,
+                                   const std::string& region) {
+                          return ssm_api.Handle(op, body, region);
+                        });
+  api::SecretsApi secrets_api(**secret_store);
+  router.AddJsonService(api::SecretsApi::kTargetPrefix, api::SecretsApi::kSigningName,
+                        [&secrets_api](const std::string& op, const std::string& body,
+                                       const std::string& region) {
+                          return secrets_api.Handle(op, body, region);
+                        });
   // Lambda: Invoke answers when the function has finished, so its synchronous Router handler
   // runs the loop meanwhile (api/lambda/lambda_api.h).
   api::LambdaApi::Options lambda_options;
@@ -230,7 +267,15 @@ int Serve(const ServeOptions& options) {
                         [&lambda_api](const api::HttpRequest& req, const std::string& region) {
                           return lambda_api.Handle(req, region);
                         });
-  api::HttpServer server(io, [&router](const api::HttpRequest& r) { return router.Handle(r); });
+  // S3: every request streams (bodies to the store's temp files, answers from object files).
+  api::s3::S3Api s3_api(**object_store, {router_options.credentials, options.region});
+  router.AddStreamingService(api::s3::S3Api::kSigningName,
+                             [&s3_api](const api::HttpRequest& head, const auth::AuthResult& a) {
+                               return s3_api.Begin(head, a);
+                             });
+  api::HttpServer server(
+      io, [&router](const api::HttpRequest& r) { return router.Handle(r); },
+      [&router](const api::HttpRequest& head) { return router.BeginStream(head); });
   st = server.Listen(host, port);
   if (!st.ok()) {
     Log(st.message());

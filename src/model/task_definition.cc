@@ -299,6 +299,42 @@ Status CheckNoNul(const std::string& s, const std::string& path) {
   return Status::Ok();
 }
 
+// environmentFiles (type s3, at most 10) and secrets (name and valueFrom required).
+Status ParseEnvironmentFilesAndSecrets(const std::string& path, const json& c,
+                                       ContainerDefinition* cd) {
+  if (auto it = c.find("environmentFiles"); it != c.end()) {
+    if (it->size() > 10) {
+      return Invalid("You can specify a maximum of 10 environment files per container.");
+    }
+    for (size_t i = 0; i < it->size(); ++i) {
+      const std::string f_path = Index(path + ".environmentFiles", i);
+      EnvironmentFile f;
+      std::optional<std::string> value = GetString((*it)[i], "value");
+      std::optional<std::string> type = GetString((*it)[i], "type");
+      if (!value || value->empty()) return Invalid(f_path + ".value is required.");
+      if (!type) return Invalid(f_path + ".type is required.");
+      if (*type != "s3") return EnumError(f_path + ".type", *type, "s3");
+      BERTH_RETURN_IF_ERROR(CheckNoNul(*value, f_path + ".value"));
+      f.value = *value;
+      f.type = *type;
+      cd->environment_files.push_back(std::move(f));
+    }
+  }
+  if (auto it = c.find("secrets"); it != c.end()) {
+    for (size_t i = 0; i < it->size(); ++i) {
+      const std::string s_path = Index(path + ".secrets", i);
+      std::optional<std::string> name = GetString((*it)[i], "name");
+      std::optional<std::string> value_from = GetString((*it)[i], "valueFrom");
+      if (!name || name->empty()) return Invalid(s_path + ".name is required.");
+      if (!value_from || value_from->empty()) return Invalid(s_path + ".valueFrom is required.");
+      BERTH_RETURN_IF_ERROR(CheckNoNul(*name, s_path + ".name"));
+      BERTH_RETURN_IF_ERROR(CheckNoNul(*value_from, s_path + ".valueFrom"));
+      cd->secrets.push_back({*name, *value_from});
+    }
+  }
+  return Status::Ok();
+}
+
 Status ParsePortMappings(const TaskContext& task, const std::string& prefix,
                          const std::string& path, json& c, ContainerDefinition* cd) {
   json& mappings = ListMember(c, "portMappings");
@@ -511,6 +547,7 @@ Result<ContainerDefinition> ParseContainer(const TaskContext& task, size_t index
     BERTH_RETURN_IF_ERROR(CheckNoNul(kv.value, Index(path + ".environment", i) + ".value"));
     cd.environment.push_back(std::move(kv));
   }
+  BERTH_RETURN_IF_ERROR(ParseEnvironmentFilesAndSecrets(path, c, &cd));
   BERTH_RETURN_IF_ERROR(ParsePortMappings(task, prefix, path, c, &cd));
 
   if (auto it = c.find("ulimits"); it != c.end()) {

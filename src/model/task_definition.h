@@ -24,6 +24,20 @@ struct KeyValue {
   std::string value;
 };
 
+// environmentFiles[]: an S3 object (arn:aws:s3:::bucket/key) of KEY=VALUE lines, read when a
+// task starts (runner/environment_files.h has the parsing rules).
+struct EnvironmentFile {
+  std::string value;
+  std::string type = "s3";
+};
+
+// secrets[]: an environment variable whose value comes from SSM Parameter Store or Secrets
+// Manager when a task starts; the value is never stored with the task.
+struct Secret {
+  std::string name;
+  std::string value_from;
+};
+
 struct Ulimit {
   std::string name;  // e.g. "nofile"
   int64_t soft_limit = 0;
@@ -57,6 +71,8 @@ struct ContainerDefinition {
   std::vector<std::string> entry_point;  // empty = not set
   std::vector<std::string> command;      // empty = not set
   std::vector<KeyValue> environment;
+  std::vector<EnvironmentFile> environment_files;
+  std::vector<Secret> secrets;
   std::string working_directory;
   std::string user;
   std::vector<Ulimit> ulimits;

@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <map>
 
+#include "runner/environment_file.h"
 #include "runner/log_config.h"
 
 namespace berth::runner {
@@ -27,7 +28,9 @@ struct TaskRunner::ContainerRun {
   size_t index = 0;
   const model::ContainerDefinition* def = nullptr;
   std::vector<std::string> command;  // after overrides
-  std::vector<std::pair<std::string, std::string>> env;
+  std::vector<std::pair<std::string, std::string>> env;  // what the process gets
+  std::map<std::string, std::string> declared_env;  // the definition's, then the override's
+  std::vector<model::EnvironmentFile> env_files;    // the override's list, else the definition's
   bool started = false;           // its process was started
   bool exited = false;            // its process ended (or it never will start)
   TimeMs started_at = 0;
@@ -89,10 +92,10 @@ TaskRunner::TaskRunner(Executor& executor, driver::Driver& driver,
     run->index = i;
     run->def = &definition_.containers[i];
     run->command = run->def->command;
-    // Environment, lowest precedence first: berth's base, the definition, the override.
-    std::map<std::string, std::string> env;
-    for (const auto& [k, v] : options_.base_env) env[k] = v;
-    for (const auto& kv : run->def->environment) env[kv.name] = kv.value;
+    // Environment, lowest precedence first: berth's base, the definition, the override (env
+    // files and secrets join at Start).
+    for (const auto& kv : run->def->environment) run->declared_env[kv.name] = kv.value;
+    run->env_files = run->def->environment_files;
     auto it = overrides.find(run->def->name);
     if (it != overrides.end()) {
       const nlohmann::json& o = *it->second;
@@ -100,11 +103,22 @@ TaskRunner::TaskRunner(Executor& executor, driver::Driver& driver,
       if (o.contains("environment") && o["environment"].is_array()) {
         for (const auto& kv : o["environment"]) {
           if (kv.is_object() && kv.contains("name") && kv["name"].is_string()) {
-            env[kv["name"].get<std::string>()] = kv.value("value", std::string());
+            run->declared_env[kv["name"].get<std::string>()] = kv.value("value", std::string());
+          }
+        }
+      }
+      // ECS: the override's environmentFiles are used instead of the definition's.
+      if (o.contains("environmentFiles") && o["environmentFiles"].is_array()) {
+        run->env_files.clear();
+        for (const auto& f : o["environmentFiles"]) {
+          if (f.is_object() && f.contains("value") && f["value"].is_string()) {
+            run->env_files.push_back({f["value"].get<std::string>(), f.value("type", "s3")});
           }
         }
       }
     }
+    std::map<std::string, std::string> env(options_.base_env.begin(), options_.base_env.end());
+    for (const auto& [k, v] : run->declared_env) env[k] = v;
     run->env.assign(env.begin(), env.end());
     runs_.push_back(std::move(run));
   }
@@ -135,7 +149,43 @@ void TaskRunner::Start() {
   task_.pull_started_at = now;
   task_.pull_stopped_at = now;
   Changed(false);
+  if (!ResolveConfiguration()) return;
   Evaluate();
+}
+
+bool TaskRunner::ResolveConfiguration() {
+  auto fail = [this](const std::string& reason) {
+    Stop(StopCode::kTaskFailedToStart, "ResourceInitializationError: " + reason);
+    return false;
+  };
+  for (auto& r : runs_) {
+    if (r->env_files.empty() && r->def->secrets.empty()) continue;
+    if (options_.config == nullptr) {
+      return fail("this daemon has no store for environment files and secrets");
+    }
+    std::map<std::string, std::string> from_files;
+    for (const auto& f : r->env_files) {
+      auto text = options_.config->ReadEnvironmentFile(f.value);
+      if (!text.ok()) {
+        return fail("failed to download env files: file download command: non empty error "
+                    "stream: " + text.status().message());
+      }
+      MergeEnvironmentFile(ParseEnvironmentFile(*text), &from_files);
+    }
+    std::map<std::string, std::string> env(options_.base_env.begin(), options_.base_env.end());
+    for (auto& [k, v] : from_files) env[k] = std::move(v);
+    for (const auto& [k, v] : r->declared_env) env[k] = v;
+    for (const auto& secret : r->def->secrets) {
+      auto value = options_.config->ResolveSecret(secret.value_from);
+      if (!value.ok()) {
+        return fail("unable to pull secrets or registry auth: execution resource retrieval "
+                    "failed: " + value.status().message());
+      }
+      env[secret.name] = std::move(*value);
+    }
+    r->env.assign(env.begin(), env.end());
+  }
+  return true;
 }
 
 int TaskRunner::StopTimeoutS(const ContainerRun& c) const {

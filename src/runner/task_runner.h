@@ -16,6 +16,10 @@
 // - An essential container that stops stops the task (EssentialContainerExited).
 // - healthCheck CMD / CMD-SHELL with interval, timeout, retries and startPeriod, as Docker runs
 //   them; task health is derived from the essential containers that have a health check.
+// - environmentFiles and secrets are read when the task starts (TaskConfigSource); a failure
+//   stops the task before any container runs (TaskFailedToStart, ResourceInitializationError).
+//   Environment precedence, lowest first: berth's base, env files (the first file listed wins),
+//   the definition's environment, the override's environment, secrets.
 // - `version` increases on every task or container state change; each such change is reported
 //   through on_change with state_change=true (health changes report state_change=false: ECS
 //   does not emit task events for them).
@@ -35,6 +39,7 @@
 #include "logs/pipeline.h"
 #include "model/task.h"
 #include "model/task_definition.h"
+#include "runner/task_config_source.h"
 
 namespace berth::runner {
 
@@ -44,6 +49,9 @@ struct RunnerOptions {
   int default_stop_timeout_s = 30;
   // Where container output goes; null = drained and dropped (unit tests).
   logs::Pipeline* pipeline = nullptr;
+  // Where environmentFiles and secrets are read when a task starts; null = a task that has
+  // any fails to start.
+  TaskConfigSource* config = nullptr;
 };
 
 class TaskRunner {
@@ -82,6 +90,9 @@ class TaskRunner {
   struct Probe;
   struct ContainerRun;
 
+  // Reads env files and secrets into each container's environment; false (and the task
+  // stopping) when one cannot be read.
+  bool ResolveConfiguration();
   void Evaluate();
   void TryStart(ContainerRun& c);
   // Returns true when every dependency is met; sets *failure when one can never be met.

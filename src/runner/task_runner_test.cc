@@ -32,8 +32,10 @@ class TaskRunnerTest : public ::testing::Test {
       t.containers.push_back(mc);
     }
     t.overrides = overrides;
+    RunnerOptions options{{{"PATH", "/usr/bin:/bin"}}, 30};
+    options.config = config_;
     runner_ = std::make_unique<TaskRunner>(
-        ex_, driver_, *td, t, RunnerOptions{{{"PATH", "/usr/bin:/bin"}}, 30},
+        ex_, driver_, *td, t, options,
         [this](const model::Task& task, bool state_change) {
           if (state_change) versions_.push_back(task.version);
           statuses_.push_back(task.last_status);
@@ -47,6 +49,7 @@ class TaskRunnerTest : public ::testing::Test {
 
   FakeExecutor ex_;
   FakeDriver driver_;
+  TaskConfigSource* config_ = nullptr;
   std::unique_ptr<TaskRunner> runner_;
   std::vector<int64_t> versions_;
   std::vector<TaskStatus> statuses_;
@@ -262,6 +265,109 @@ TEST_F(TaskRunnerTest, StopBeforeRunningSkipsRunning) {
   EXPECT_EQ(task().started_at, 0);
   for (TaskStatus s : statuses_) EXPECT_NE(s, TaskStatus::kRunning);
   EXPECT_FALSE(driver_.procs.count(driver_.by_name["worker"]));
+}
+
+// Env files and secrets from maps; records what was asked for.
+class FakeConfigSource : public TaskConfigSource {
+ public:
+  Result<std::string> ReadEnvironmentFile(const std::string& arn) override {
+    asked.push_back(arn);
+    auto it = files.find(arn);
+    if (it == files.end()) return NotFound("NoSuchKey: The specified key does not exist. (" + arn + ")");
+    return it->second;
+  }
+  Result<std::string> ResolveSecret(const std::string& value_from) override {
+    asked.push_back(value_from);
+    auto it = secrets.find(value_from);
+    if (it == secrets.end()) return NotFound("invalid parameters: " + value_from);
+    return it->second;
+  }
+  std::map<std::string, std::string> files, secrets;
+  std::vector<std::string> asked;
+};
+
+constexpr char kWithFilesAndSecrets[] = R"({"family":"f","containerDefinitions":[{"name":"app",
+  "image":"x","memory":64,"command":["sleep","60"],
+  "environment":[{"name":"FROM_DEF","value":"def"},{"name":"BOTH","value":"def"}],
+  "environmentFiles":[{"value":"arn:aws:s3:::cfg/first.env","type":"s3"},
+                      {"value":"arn:aws:s3:::cfg/second.env","type":"s3"}],
+  "secrets":[{"name":"DB_PASSWORD","valueFrom":"/app/db/password"},
+             {"name":"BOTH","valueFrom":"/app/both"}]}]})";
+
+TEST_F(TaskRunnerTest, EnvironmentFilesAndSecretsWithEcsPrecedence) {
+  FakeConfigSource config;
+  config.files["arn:aws:s3:::cfg/first.env"] =
+      "# comment\nA=first\nSHARED=first\nFROM_DEF=file\nPATH=/opt/bin\n";
+  config.files["arn:aws:s3:::cfg/second.env"] = "SHARED=second\nB=second\n";
+  config.secrets["/app/db/password"] = "s3cr3t";
+  config.secrets["/app/both"] = "from-secret";
+  config_ = &config;
+  Launch(kWithFilesAndSecrets, nlohmann::json::parse(R"({"containerOverrides":[{"name":"app",
+      "environment":[{"name":"OVERRIDDEN","value":"override"}]}]})"));
+  ASSERT_EQ(task().last_status, TaskStatus::kRunning);
+  const auto& spec = driver_.Get("app").spec;
+  std::map<std::string, std::string> env(spec.env.begin(), spec.env.end());
+  EXPECT_EQ(env["A"], "first");
+  EXPECT_EQ(env["SHARED"], "first");  // the first file listed wins
+  EXPECT_EQ(env["B"], "second");      // later files add keys
+  EXPECT_EQ(env["FROM_DEF"], "def");  // environment beats files
+  EXPECT_EQ(env["PATH"], "/opt/bin");  // a file beats berth's base environment
+  EXPECT_EQ(env["OVERRIDDEN"], "override");
+  EXPECT_EQ(env["DB_PASSWORD"], "s3cr3t");
+  EXPECT_EQ(env["BOTH"], "from-secret");  // secrets are set last, as the agent does
+}
+
+TEST_F(TaskRunnerTest, OverrideEnvironmentFilesReplaceTheDefinitions) {
+  FakeConfigSource config;
+  config.files["arn:aws:s3:::cfg/other.env"] = "ONLY=other\n";
+  config.secrets["/app/db/password"] = "p";
+  config.secrets["/app/both"] = "b";
+  config_ = &config;
+  Launch(kWithFilesAndSecrets, nlohmann::json::parse(R"({"containerOverrides":[{"name":"app",
+      "environmentFiles":[{"value":"arn:aws:s3:::cfg/other.env","type":"s3"}]}]})"));
+  ASSERT_EQ(task().last_status, TaskStatus::kRunning);
+  std::map<std::string, std::string> env(driver_.Get("app").spec.env.begin(),
+                                         driver_.Get("app").spec.env.end());
+  EXPECT_EQ(env["ONLY"], "other");
+  EXPECT_EQ(env.count("A"), 0u);
+}
+
+TEST_F(TaskRunnerTest, MissingEnvironmentFileStopsTheTaskBeforeAnyContainerRuns) {
+  FakeConfigSource config;
+  config.files["arn:aws:s3:::cfg/first.env"] = "A=1\n";
+  config_ = &config;
+  Launch(kWithFilesAndSecrets);
+  EXPECT_EQ(task().last_status, TaskStatus::kStopped);
+  EXPECT_EQ(task().stop_code, StopCode::kTaskFailedToStart);
+  EXPECT_EQ(task().stopped_reason,
+            "ResourceInitializationError: failed to download env files: file download command: "
+            "non empty error stream: NoSuchKey: The specified key does not exist. "
+            "(arn:aws:s3:::cfg/second.env)");
+  EXPECT_TRUE(driver_.procs.empty());
+  EXPECT_EQ(task().started_at, 0);
+}
+
+TEST_F(TaskRunnerTest, MissingSecretStopsTheTaskAndNamesIt) {
+  FakeConfigSource config;
+  config.files["arn:aws:s3:::cfg/first.env"] = "A=1\n";
+  config.files["arn:aws:s3:::cfg/second.env"] = "B=1\n";
+  config.secrets["/app/db/password"] = "hunter2";
+  config_ = &config;
+  Launch(kWithFilesAndSecrets);
+  EXPECT_EQ(task().last_status, TaskStatus::kStopped);
+  EXPECT_EQ(task().stop_code, StopCode::kTaskFailedToStart);
+  EXPECT_EQ(task().stopped_reason,
+            "ResourceInitializationError: unable to pull secrets or registry auth: execution "
+            "resource retrieval failed: invalid parameters: /app/both");
+  EXPECT_EQ(task().stopped_reason.find("hunter2"), std::string::npos);
+  EXPECT_TRUE(driver_.procs.empty());
+}
+
+TEST_F(TaskRunnerTest, SecretsWithoutAConfigSourceFailToStart) {
+  Launch(kWithFilesAndSecrets);
+  EXPECT_EQ(task().last_status, TaskStatus::kStopped);
+  EXPECT_EQ(task().stop_code, StopCode::kTaskFailedToStart);
+  EXPECT_TRUE(driver_.procs.empty());
 }
 
 }  // namespace

@@ -254,6 +254,7 @@ bool ParseQueryForm(const Params& params, Claim* c, AuthResult* r) {
 
 bool IsLiteralPayloadHash(std::string_view v) {
   return v == kUnsignedPayload || v == "STREAMING-AWS4-HMAC-SHA256-PAYLOAD" ||
+         v == "STREAMING-AWS4-HMAC-SHA256-PAYLOAD-TRAILER" ||
          v == "STREAMING-UNSIGNED-PAYLOAD-TRAILER";
 }
 
@@ -312,7 +313,8 @@ AuthResult Verify(const RequestView& req, const Credentials& creds, TimeMs now_m
   std::string payload_hash;
   if (const std::string* given = FindHeader(req.headers, "x-amz-content-sha256")) {
     payload_hash = TrimBlanks(*given);
-    if (!IsLiteralPayloadHash(payload_hash) && ToLower(payload_hash) != Sha256Hex(req.body)) {
+    if (!IsLiteralPayloadHash(payload_hash) && !req.defer_payload_check &&
+        ToLower(payload_hash) != Sha256Hex(req.body)) {
       return Fail(AuthError::kSignatureMismatch, kContentShaMismatchMsg, std::move(r));
     }
   } else {
@@ -335,7 +337,31 @@ AuthResult Verify(const RequestView& req, const Credentials& creds, TimeMs now_m
   if (!ConstantTimeEquals(expected, c.signature)) {
     return Fail(AuthError::kSignatureMismatch, kMismatchMsg, std::move(r));
   }
+  r.signature = ToLower(c.signature);
   return r;
+}
+
+ChunkSignatureChain::ChunkSignatureChain(const Credentials& creds, const AuthResult& auth)
+    : key_(SigningKey(creds.secret_access_key, std::string_view(auth.amz_date).substr(0, 8),
+                      auth.region, auth.service)),
+      amz_date_(auth.amz_date),
+      scope_(CredentialScope(std::string_view(auth.amz_date).substr(0, 8), auth.region,
+                             auth.service)),
+      previous_(auth.signature) {}
+
+std::string ChunkSignatureChain::NextChunk(std::string_view chunk_sha256_hex) {
+  static const std::string kEmptyHash = Sha256Hex("");
+  std::string sts = "AWS4-HMAC-SHA256-PAYLOAD\n" + amz_date_ + "\n" + scope_ + "\n" + previous_ +
+                    "\n" + kEmptyHash + "\n" + std::string(chunk_sha256_hex);
+  previous_ = HexEncode(HmacSha256(key_, sts));
+  return previous_;
+}
+
+std::string ChunkSignatureChain::Trailer(std::string_view trailer_text) {
+  std::string sts = "AWS4-HMAC-SHA256-TRAILER\n" + amz_date_ + "\n" + scope_ + "\n" + previous_ +
+                    "\n" + Sha256Hex(trailer_text);
+  previous_ = HexEncode(HmacSha256(key_, sts));
+  return previous_;
 }
 
 }  // namespace berth::auth

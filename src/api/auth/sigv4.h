@@ -32,6 +32,9 @@ struct RequestView {
   std::string target;  // raw request-target: path + optional ?query, exactly as on the wire
   Headers headers;     // as received, any case, duplicates allowed
   std::string_view body;
+  // The body streams (S3): it is not in `body` yet. Verify then signs with the payload hash the
+  // client claims in x-amz-content-sha256 and the caller must check the body against it.
+  bool defer_payload_check = false;
 };
 
 enum class AuthError {
@@ -49,6 +52,8 @@ struct AuthResult {
   // Filled once the request parsed: always when ok, and on kUnknownKey, kSignatureMismatch
   // and kExpired (for logs and for checking region and service).
   std::string access_key_id, region, service, amz_date;
+  std::string signature;  // the verified signature (aws-chunked's seed); set when ok
+
 
   bool ok() const { return error == AuthError::kNone; }
 };
@@ -73,6 +78,23 @@ Headers Sign(const std::string& method, const std::string& host, const std::stri
 std::string Presign(const std::string& host, const std::string& target, const Credentials& creds,
                     const std::string& region, const std::string& service, TimeMs now_ms,
                     int64_t expires_s);
+
+// aws-chunked bodies (x-amz-content-sha256 STREAMING-AWS4-HMAC-SHA256-PAYLOAD[-TRAILER]): each
+// chunk's signature chains from the previous one, starting at the request's seed signature.
+// Value type; one per request, used by one thread.
+class ChunkSignatureChain {
+ public:
+  // auth: a successful Verify of the request (its scope, date and seed signature).
+  ChunkSignatureChain(const Credentials& creds, const AuthResult& auth);
+  // The signature the next chunk must carry (chunk_sha256_hex: SHA-256 of its data, lowercase
+  // hex); the chain moves on to it.
+  std::string NextChunk(std::string_view chunk_sha256_hex);
+  // The signature of the trailing headers (their canonical text "name:value\n"...).
+  std::string Trailer(std::string_view trailer_text);
+
+ private:
+  std::string key_, amz_date_, scope_, previous_;
+};
 
 // Helpers, exposed for reuse (S3 checksums, the CLI, tests).
 std::string Sha256Hex(std::string_view data);                         // lowercase hex

@@ -3,6 +3,12 @@
 // written back in order. Bodies over kMaxBodyBytes are refused with 413 and the connection is
 // closed; malformed HTTP gets 400 and a close. The server never throws.
 //
+// Streaming (S3): once a request's headers are in, the StreamHook (if set) may take the request
+// over (StreamStart): its body is then fed to a StreamedRequest in pieces of up to 256 KiB, with
+// no size limit of the server's, after a `100 Continue` when the client sent
+// `Expect: 100-continue`; its answer may come from a file (HttpResponse::file), sent in 256 KiB
+// pieces. Memory per connection stays constant whatever the body size.
+//
 // Threads: constructed and run on the thread that runs `io` (the control thread).
 #pragma once
 
@@ -21,8 +27,10 @@ class HttpServer {
  public:
   static constexpr size_t kMaxBodyBytes = 1024 * 1024;
   using Handler = std::function<HttpResponse(const HttpRequest&)>;
+  // Sees each request head (body empty); see StreamStart.
+  using StreamHook = std::function<StreamStart(const HttpRequest& head)>;
 
-  HttpServer(boost::asio::io_context& io, Handler handler);
+  HttpServer(boost::asio::io_context& io, Handler handler, StreamHook stream_hook = nullptr);
   ~HttpServer();
 
   // Binds host:port (port 0 = any free port) and starts accepting.
