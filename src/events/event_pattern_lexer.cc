@@ -4,6 +4,8 @@
 #include <string>
 #include <utility>
 
+#include "common/utf8.h"
+
 namespace berth::events::pattern_internal {
 namespace {
 
@@ -11,29 +13,11 @@ constexpr size_t kMaxSnippet = 500;  // Jackson's MAX_CONTENT_SNIPPET (UTF-16 un
 constexpr char kValidValues[] =
     "(JSON String, Number, Array, Object or token 'null', 'true' or 'false')";
 
-void AppendUtf8(std::string* out, uint32_t cp) {
-  if (cp < 0x80) {
-    out->push_back(static_cast<char>(cp));
-  } else if (cp < 0x800) {
-    out->push_back(static_cast<char>(0xC0 | (cp >> 6)));
-    out->push_back(static_cast<char>(0x80 | (cp & 0x3F)));
-  } else if (cp < 0x10000) {
-    out->push_back(static_cast<char>(0xE0 | (cp >> 12)));
-    out->push_back(static_cast<char>(0x80 | ((cp >> 6) & 0x3F)));
-    out->push_back(static_cast<char>(0x80 | (cp & 0x3F)));
-  } else {
-    out->push_back(static_cast<char>(0xF0 | (cp >> 18)));
-    out->push_back(static_cast<char>(0x80 | ((cp >> 12) & 0x3F)));
-    out->push_back(static_cast<char>(0x80 | ((cp >> 6) & 0x3F)));
-    out->push_back(static_cast<char>(0x80 | (cp & 0x3F)));
-  }
-}
-
 // Jackson's _getCharDesc.
 std::string CharDesc(uint32_t c) {
   if (c < 0x20 || (c >= 0x7F && c <= 0x9F)) return "(CTRL-CHAR, code " + std::to_string(c) + ")";
   std::string glyph;
-  AppendUtf8(&glyph, c);
+  AppendUtf8(c, &glyph);
   if (c > 255) {
     char hex[16];
     snprintf(hex, sizeof(hex), "%x", c);
@@ -322,7 +306,7 @@ bool JacksonLexer::ReadString(std::string* out, bool in_name) {
         unit = 0x10000 + ((unit - 0xD800) << 10) + (low - 0xDC00);
       }
     }
-    if (out != nullptr) AppendUtf8(out, unit);
+    if (out != nullptr) AppendUtf8(unit, out);
   }
 }
 

@@ -13,6 +13,7 @@
 #include <unordered_set>
 #include <vector>
 
+#include "common/utf8.h"
 #include "events/event_pattern_internal.h"
 
 namespace berth::events::pattern_internal {
@@ -320,24 +321,6 @@ locale_t Utf8Locale() {
   return loc;
 }
 
-void AppendUtf8(std::string* out, uint32_t cp) {
-  if (cp < 0x80) {
-    out->push_back(static_cast<char>(cp));
-  } else if (cp < 0x800) {
-    out->push_back(static_cast<char>(0xC0 | (cp >> 6)));
-    out->push_back(static_cast<char>(0x80 | (cp & 0x3F)));
-  } else if (cp < 0x10000) {
-    out->push_back(static_cast<char>(0xE0 | (cp >> 12)));
-    out->push_back(static_cast<char>(0x80 | ((cp >> 6) & 0x3F)));
-    out->push_back(static_cast<char>(0x80 | (cp & 0x3F)));
-  } else {
-    out->push_back(static_cast<char>(0xF0 | (cp >> 18)));
-    out->push_back(static_cast<char>(0x80 | ((cp >> 12) & 0x3F)));
-    out->push_back(static_cast<char>(0x80 | ((cp >> 6) & 0x3F)));
-    out->push_back(static_cast<char>(0x80 | (cp & 0x3F)));
-  }
-}
-
 // Decodes one UTF-8 character at s[i]; *len bytes. Malformed input: the byte alone, cp = -1.
 int64_t DecodeUtf8(std::string_view s, size_t i, size_t* len) {
   auto b = static_cast<unsigned char>(s[i]);
@@ -386,11 +369,11 @@ CasePattern CompileIgnoreCase(std::string_view text) {
         lo = static_cast<uint32_t>(towlower_l(static_cast<wint_t>(cp), loc));
         up = static_cast<uint32_t>(towupper_l(static_cast<wint_t>(cp), loc));
       }
-      AppendUtf8(&ch.lower, lo);
+      AppendUtf8(lo, &ch.lower);
       if (cp == 0xDF) {
         ch.upper = "SS";  // Java: "ß".toUpperCase() is "SS"
       } else {
-        AppendUtf8(&ch.upper, up);
+        AppendUtf8(up, &ch.upper);
       }
     }
     p.chars.push_back(std::move(ch));
