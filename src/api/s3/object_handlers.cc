@@ -142,7 +142,8 @@ void AddObjectHeaders(const Call& c, const objects::ObjectInfo& info, HttpRespon
       {"response-expires", "Expires"}};
   for (const auto& [param, header] : kOverrides) {
     if (!c.Has(param)) continue;
-    std::erase_if(h, [&](const auto& kv) { return strcasecmp(kv.first.c_str(), header) == 0; });
+    const char* name = header;  // (clang 14 cannot capture a structured binding)
+    std::erase_if(h, [name](const auto& kv) { return strcasecmp(kv.first.c_str(), name) == 0; });
     h.emplace_back(header, c.Q(param));
   }
 }
