@@ -30,6 +30,10 @@ int main(int argc, char** argv) {
                    "Longest wait in seconds between two delivery attempts of an event to a "
                    "failing target (default 60; back-off doubles from 1 s with jitter)")
         ->check(CLI::Range(1, 3600));
+    app.add_option("--task-credentials-lifetime", opts.task_credentials_lifetime_s,
+                   "Seconds a task role's credentials stay valid (default 21600, 6 h; a new set "
+                   "is issued when half of it has passed)")
+        ->check(CLI::Range(1, 43200));
     app.add_option("--stopped-task-retention", opts.stopped_task_retention_s,
                    "Seconds a stopped task stays describable (default 3600)");
     try {

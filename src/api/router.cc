@@ -16,6 +16,11 @@ HttpResponse AuthError(const auth::AuthResult& a) {
       return JsonError(403, "IncompleteSignatureException", a.message);
     case auth::AuthError::kUnknownKey:
       return JsonError(403, "UnrecognizedClientException", a.message);
+    // Session tokens: ECS (and DynamoDB) answer these two with 400.
+    case auth::AuthError::kInvalidToken:
+      return JsonError(400, "UnrecognizedClientException", a.message);
+    case auth::AuthError::kExpiredToken:
+      return JsonError(400, "ExpiredTokenException", a.message);
     case auth::AuthError::kSignatureMismatch:
     case auth::AuthError::kExpired:
     case auth::AuthError::kNone:
@@ -31,9 +36,16 @@ HttpResponse UnsignedPayload() {
 
 }  // namespace
 
+auth::AuthResult Router::Authenticate(const auth::RequestView& view) const {
+  return auth::VerifyWithSessions(view, options_.credentials, sessions_, clock_.NowMs());
+}
+
 bool Router::HostAllowed(const std::string& host) const {
   std::string port = ":" + std::to_string(options_.port);
+  // 127.0.0.1: tasks in their own network namespace reach the daemon there (a listener inside
+  // the namespace), whatever address the daemon itself listens on.
   return host == options_.listen_host + port || host == "localhost" + port ||
+         host == "127.0.0.1" + port ||
          (options_.listen_host == "0.0.0.0" && !host.empty());
 }
 
@@ -95,7 +107,7 @@ StreamStart Router::BeginStream(const HttpRequest& head) {
     std::string host = head.Header("Host");
     if (!HostAllowed(host) && !VirtualHostAllowed(host)) return {};  // Handle refuses it
     auth::RequestView view{head.method, head.target, head.headers, "", true};
-    return svc.handler(head, auth::Verify(view, options_.credentials, clock_.NowMs()));
+    return svc.handler(head, Authenticate(view));
   }
   return {};
 }
@@ -116,7 +128,8 @@ HttpResponse Router::Handle(const HttpRequest& req) {
     r.body = ready ? "{\"status\":\"ok\"}" : "{\"status\":\"starting\"}";
     return r;
   }
-  if (path == "/_berth/reset" && options_.allow_reset && req.from_loopback) {
+  if (path == "/_berth/reset" && options_.allow_reset && req.from_loopback &&
+      req.listener.empty()) {
     if (req.method != "POST") return JsonError(405, "MethodNotAllowed", "Use POST.");
     Status st = reset_();
     if (!st.ok()) return JsonError(500, "ServerException", st.message());
@@ -126,8 +139,13 @@ HttpResponse Router::Handle(const HttpRequest& req) {
     return r;
   }
 
+  if (task_endpoints_ && (req.method == "GET" || req.method == "HEAD") &&
+      (path.rfind("/v4/", 0) == 0 || path.rfind("/v2/credentials/", 0) == 0)) {
+    return task_endpoints_(req, "");
+  }
+
   auth::RequestView view{req.method, req.target, req.headers, req.body};
-  auth::AuthResult a = auth::Verify(view, options_.credentials, clock_.NowMs());
+  auth::AuthResult a = Authenticate(view);
   if (a.error != auth::AuthError::kNone) return AuthError(a);
 
   std::string target = req.Header("X-Amz-Target");

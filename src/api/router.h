@@ -1,6 +1,8 @@
 // Router: the daemon's single HTTP entry point. In order: the Host check (DNS-rebinding
-// defence), berth's own unsigned endpoints (/_berth/health, /_berth/reset), SigV4
-// authentication, then dispatch by protocol (X-Amz-Target for awsJson services; the SigV4
+// defence), berth's own unsigned endpoints (/_berth/health, /_berth/reset), the endpoints for
+// code inside tasks (GET /v4/... task metadata, GET /v2/credentials/... task-role credentials:
+// no SigV4, they carry their own secrets), SigV4 authentication (the daemon's key, or a task's
+// session credentials), then dispatch by protocol (X-Amz-Target for awsJson services; the SigV4
 // credential scope's service for query-protocol services: elasticloadbalancing → ELBv2).
 // Streaming services (S3) are chosen earlier, from the request head alone (BeginStream, the
 // HttpServer's stream hook): the credential scope names the service, the Host may also be
@@ -68,6 +70,10 @@ class Router {
   void AddStreamingService(std::string signing_name, StreamHandler handler) {
     stream_services_.push_back({std::move(signing_name), std::move(handler)});
   }
+  // The task metadata and credentials endpoints (GET /v4/*, GET /v2/credentials/*).
+  void SetTaskEndpoints(RestHandler handler) { task_endpoints_ = std::move(handler); }
+  // Temporary credentials that SigV4 accepts besides the daemon's own (tasks' role credentials).
+  void SetSessionLookup(auth::SessionLookup lookup) { sessions_ = std::move(lookup); }
   // The HttpServer's stream hook: a streaming service's StreamStart, or {} for Handle.
   StreamStart BeginStream(const HttpRequest& head);
 
@@ -75,6 +81,7 @@ class Router {
 
  private:
   bool HostAllowed(const std::string& host) const;
+  auth::AuthResult Authenticate(const auth::RequestView& view) const;
   // BUCKET.localhost:PORT (streaming services only).
   bool VirtualHostAllowed(const std::string& host) const;
   struct JsonService {
@@ -100,6 +107,8 @@ class Router {
     StreamHandler handler;
   };
   std::vector<StreamService> stream_services_;
+  RestHandler task_endpoints_;
+  auth::SessionLookup sessions_;
 };
 
 }  // namespace berth::api

@@ -21,6 +21,7 @@
 #include "daemon/event_targets.h"
 #include "daemon/service_load_balancing.h"
 #include "daemon/task_config_source.h"
+#include "daemon/task_endpoints.h"
 #include "driver/process_driver.h"
 #include "ecs/control_plane.h"
 #include "events/api_destination_invoker.h"
@@ -193,7 +194,14 @@ int Serve(const ServeOptions& options) {
   cp_options.runner.pipeline = &pipeline;
   StoreConfigSource task_config(**object_store, **secret_store);  // env files and secrets
   cp_options.runner.config = &task_config;
+  // Task metadata and role credentials for code inside tasks (served once the server listens).
+  TaskEndpointOptions endpoint_options;
+  endpoint_options.credentials_lifetime_ms = options.task_credentials_lifetime_s * 1000LL;
+  endpoint_options.availability_zone = options.region + "a";
+  TaskEndpointService task_endpoints(executor.clock(), driver, endpoint_options);
+  cp_options.runner.endpoints = &task_endpoints;
   ecs::ControlPlane control_plane(executor, driver, **store, cp_options);
+  task_endpoints.set_control_plane(&control_plane);
   st = control_plane.Load();
   if (!st.ok()) {
     Log("cannot load state: " + st.message());
@@ -268,11 +276,17 @@ int Serve(const ServeOptions& options) {
                           return lambda_api.Handle(req, region);
                         });
   // S3: every request streams (bodies to the store's temp files, answers from object files).
-  api::s3::S3Api s3_api(**object_store, {router_options.credentials, options.region});
+  api::s3::S3Api s3_api(**object_store, {options.region});
   router.AddStreamingService(api::s3::S3Api::kSigningName,
                              [&s3_api](const api::HttpRequest& head, const auth::AuthResult& a) {
                                return s3_api.Begin(head, a);
                              });
+  router.SetTaskEndpoints([&task_endpoints](const api::HttpRequest& req, const std::string&) {
+    return task_endpoints.Handle(req);
+  });
+  router.SetSessionLookup([&task_endpoints](const std::string& access_key_id) {
+    return task_endpoints.FindSession(access_key_id);
+  });
   api::HttpServer server(
       io, [&router](const api::HttpRequest& r) { return router.Handle(r); },
       [&router](const api::HttpRequest& head) { return router.BeginStream(head); });
@@ -282,6 +296,7 @@ int Serve(const ServeOptions& options) {
     return 1;
   }
   router.set_port(server.port());
+  task_endpoints.set_server(&server, server.port());
   std::string url = "http://" + host + ":" + std::to_string(server.port());
   st = WriteEndpoint(dir, url);
   if (!st.ok()) Log(st.message());
@@ -308,6 +323,7 @@ int Serve(const ServeOptions& options) {
     control_plane.StopAllTasks("berth daemon shutting down", [&] { io.stop(); });
   });
   io.run();
+  task_endpoints.set_server(nullptr, 0);  // the server goes first; its listeners with it
   (*event_bus)->Shutdown();  // before the invokers it points to go away
   driver.KillAll();
   RemoveEndpoint(dir);

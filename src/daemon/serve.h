@@ -18,6 +18,7 @@ struct ServeOptions {
   std::string task_subnet = "10.213.0.0/16";   // awsvpc/bridge task addresses
   std::string task_bridge = "berth0";
   int event_retry_cap_s = 60;  // longest wait between two delivery attempts of an event
+  int task_credentials_lifetime_s = 6 * 3600;  // task role credentials (task endpoints)
 };
 
 // Returns the process exit code.

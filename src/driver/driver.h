@@ -7,6 +7,7 @@
 // thread, with chunks in arrival order per stream.
 #pragma once
 
+#include <cstdint>
 #include <functional>
 #include <memory>
 #include <string>
@@ -46,6 +47,15 @@ struct ExitStatus {
   bool oom_killed = false;  // killed by the memory cgroup
 };
 
+// What a running container's processes use (the task metadata endpoint's /stats).
+struct ContainerStats {
+  uint64_t cpu_user_ns = 0;    // CPU time so far, every process of the container
+  uint64_t cpu_system_ns = 0;
+  uint64_t memory_bytes = 0;   // resident memory now
+  uint64_t memory_limit_bytes = 0;  // 0 = none
+  int pids = 0;
+};
+
 enum class Stream { kStdout, kStderr };
 
 using ExitCallback = std::function<void(ExitStatus)>;
@@ -69,6 +79,11 @@ class Driver {
 
   // Kills every process this driver started (daemon shutdown, reset). Blocks until reaped.
   virtual void KillAll() = 0;
+
+  // Resource use of a running container. NotFound when it is not running (any more).
+  virtual Result<ContainerStats> Stats(const std::string& runtime_id) {
+    return NotFound("no statistics for container " + runtime_id);
+  }
 
   // Human-readable name ("process").
   virtual std::string Name() const = 0;

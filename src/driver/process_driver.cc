@@ -1,5 +1,7 @@
 #include "driver/process_driver.h"
 
+#include "driver/process_stats.h"
+
 #include "driver/leftovers.h"
 
 #include <fcntl.h>
@@ -99,6 +101,7 @@ struct ProcessDriver::Container {
   std::string runtime_id;
   std::string label;  // task_id/container_name, for the log
   pid_t pid = -1;     // also the process group id
+  long long memory_limit_bytes = 0;
   std::unique_ptr<Cgroup> cgroup;
   ExitCallback on_exit;
   uint64_t pipe_keys[2] = {0, 0};  // stdout, stderr
@@ -168,6 +171,7 @@ Result<std::string> ProcessDriver::Start(const ProcessSpec& spec, ExitCallback o
 
   auto c = std::make_shared<Container>();
   c->label = spec.task_id + "/" + spec.container_name;
+  c->memory_limit_bytes = spec.memory_limit_bytes;
   c->on_exit = std::move(on_exit);
   c->cgroup = cgroups_.Create(
       SafeName(spec.task_id, "task") + "-" + SafeName(spec.container_name, "container"),
@@ -264,6 +268,25 @@ Status ProcessDriver::Signal(const std::string& runtime_id, int sig) {
   }
   if (c.cgroup) c.cgroup->SignalOutsideGroup(sig, c.pid);
   return Status::Ok();
+}
+
+Result<ContainerStats> ProcessDriver::Stats(const std::string& runtime_id) {
+  pid_t pgid = -1;
+  long long limit = 0;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    auto it = by_id_.find(runtime_id);
+    if (it == by_id_.end() || it->second->main_reaped) {
+      return NotFound("container " + runtime_id + " is not running");
+    }
+    pgid = it->second->pid;
+    limit = it->second->memory_limit_bytes;
+  }
+  // Outside mu_: the scan reads /proc (a few ms with many processes). A group that ends
+  // meanwhile only reads as fewer processes.
+  ContainerStats s = ProcessGroupStats(pgid);
+  s.memory_limit_bytes = limit > 0 ? static_cast<uint64_t>(limit) : 0;
+  return s;
 }
 
 void ProcessDriver::KillAll() {

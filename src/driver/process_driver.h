@@ -74,6 +74,8 @@ class ProcessDriver : public Driver {
   // SIGKILLs every container and waits (at most ~2.5 s) until each has finished as above.
   void KillAll() override;
   std::string Name() const override { return "process"; }
+  // Sums /proc over the container's process group (what escaped the group is not counted).
+  Result<ContainerStats> Stats(const std::string& runtime_id) override;
 
   // Whether ProcessSpec::memory_limit_bytes is enforced (a cgroup with the memory controller).
   bool memory_limits_enforced() const { return cgroups_.memory_limits_enforced(); }

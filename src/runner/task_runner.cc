@@ -31,6 +31,7 @@ struct TaskRunner::ContainerRun {
   std::vector<std::pair<std::string, std::string>> env;  // what the process gets
   std::map<std::string, std::string> declared_env;  // the definition's, then the override's
   std::vector<model::EnvironmentFile> env_files;    // the override's list, else the definition's
+  EnvironmentList endpoint_env;  // TaskEndpoints' variables (metadata, credentials)
   bool started = false;           // its process was started
   bool exited = false;            // its process ended (or it never will start)
   TimeMs started_at = 0;
@@ -149,8 +150,24 @@ void TaskRunner::Start() {
   task_.pull_started_at = now;
   task_.pull_stopped_at = now;
   Changed(false);
+  if (options_.endpoints != nullptr) {
+    auto by_container = options_.endpoints->Open(task_, definition_, netns_fd_);
+    endpoints_open_ = true;
+    for (auto& r : runs_) {
+      r->endpoint_env = std::move(by_container[r->def->name]);
+      std::map<std::string, std::string> env = BaseEnvironment(*r);
+      for (const auto& [k, v] : r->declared_env) env[k] = v;
+      r->env.assign(env.begin(), env.end());
+    }
+  }
   if (!ResolveConfiguration()) return;
   Evaluate();
+}
+
+std::map<std::string, std::string> TaskRunner::BaseEnvironment(const ContainerRun& r) const {
+  std::map<std::string, std::string> env(options_.base_env.begin(), options_.base_env.end());
+  for (const auto& [k, v] : r.endpoint_env) env[k] = v;
+  return env;
 }
 
 bool TaskRunner::ResolveConfiguration() {
@@ -172,7 +189,7 @@ bool TaskRunner::ResolveConfiguration() {
       }
       MergeEnvironmentFile(ParseEnvironmentFile(*text), &from_files);
     }
-    std::map<std::string, std::string> env(options_.base_env.begin(), options_.base_env.end());
+    std::map<std::string, std::string> env = BaseEnvironment(*r);
     for (auto& [k, v] : from_files) env[k] = std::move(v);
     for (const auto& [k, v] : r->declared_env) env[k] = v;
     for (const auto& secret : r->def->secrets) {
@@ -554,6 +571,10 @@ void TaskRunner::UpdateTaskStatus() {
     }
     task_.last_status = TaskStatus::kStopped;
     task_.stopped_at = now;
+    if (endpoints_open_) {
+      endpoints_open_ = false;
+      options_.endpoints->Close(task_.arn);
+    }
     Changed(true);
     return;
   }

@@ -20,6 +20,8 @@
 //   stops the task before any container runs (TaskFailedToStart, ResourceInitializationError).
 //   Environment precedence, lowest first: berth's base, env files (the first file listed wins),
 //   the definition's environment, the override's environment, secrets.
+// - Code inside the task finds berth through TaskEndpoints (metadata, role credentials): its
+//   variables join berth's base environment at Start; Close once the task has stopped.
 // - `version` increases on every task or container state change; each such change is reported
 //   through on_change with state_change=true (health changes report state_change=false: ECS
 //   does not emit task events for them).
@@ -30,6 +32,7 @@
 #pragma once
 
 #include <functional>
+#include <map>
 #include <memory>
 #include <string>
 #include <vector>
@@ -40,6 +43,7 @@
 #include "model/task.h"
 #include "model/task_definition.h"
 #include "runner/task_config_source.h"
+#include "runner/task_endpoints.h"
 
 namespace berth::runner {
 
@@ -52,6 +56,8 @@ struct RunnerOptions {
   // Where environmentFiles and secrets are read when a task starts; null = a task that has
   // any fails to start.
   TaskConfigSource* config = nullptr;
+  // The metadata and credentials endpoints for code inside tasks; null = none offered.
+  TaskEndpoints* endpoints = nullptr;
 };
 
 class TaskRunner {
@@ -93,6 +99,8 @@ class TaskRunner {
   // Reads env files and secrets into each container's environment; false (and the task
   // stopping) when one cannot be read.
   bool ResolveConfiguration();
+  // berth's base environment plus the TaskEndpoints variables of the container.
+  std::map<std::string, std::string> BaseEnvironment(const ContainerRun& r) const;
   void Evaluate();
   void TryStart(ContainerRun& c);
   // Returns true when every dependency is met; sets *failure when one can never be met.
@@ -120,6 +128,7 @@ class TaskRunner {
   ChangeCallback on_change_;
   std::vector<std::unique_ptr<ContainerRun>> runs_;
   bool stopping_ = false;
+  bool endpoints_open_ = false;
   bool deactivating_ = false;
   int netns_fd_ = -1;
   std::shared_ptr<int> alive_ = std::make_shared<int>(0);

@@ -34,6 +34,7 @@ class TaskRunnerTest : public ::testing::Test {
     t.overrides = overrides;
     RunnerOptions options{{{"PATH", "/usr/bin:/bin"}}, 30};
     options.config = config_;
+    options.endpoints = endpoints_;
     runner_ = std::make_unique<TaskRunner>(
         ex_, driver_, *td, t, options,
         [this](const model::Task& task, bool state_change) {
@@ -50,6 +51,7 @@ class TaskRunnerTest : public ::testing::Test {
   FakeExecutor ex_;
   FakeDriver driver_;
   TaskConfigSource* config_ = nullptr;
+  TaskEndpoints* endpoints_ = nullptr;
   std::unique_ptr<TaskRunner> runner_;
   std::vector<int64_t> versions_;
   std::vector<TaskStatus> statuses_;
@@ -368,6 +370,51 @@ TEST_F(TaskRunnerTest, SecretsWithoutAConfigSourceFailToStart) {
   EXPECT_EQ(task().last_status, TaskStatus::kStopped);
   EXPECT_EQ(task().stop_code, StopCode::kTaskFailedToStart);
   EXPECT_TRUE(driver_.procs.empty());
+}
+
+// The metadata/credentials endpoints: their variables sit just above berth's base environment
+// (the task's own environment wins), and the task is closed once it has stopped.
+class FakeEndpoints : public TaskEndpoints {
+ public:
+  std::map<std::string, EnvironmentList> Open(const model::Task& task,
+                                              const model::TaskDefinition& def,
+                                              int netns_fd) override {
+    opened.push_back(task.arn);
+    seen_netns = netns_fd;
+    std::map<std::string, EnvironmentList> out;
+    for (const auto& c : def.containers) {
+      out[c.name] = {{"ECS_CONTAINER_METADATA_URI_V4", "http://127.0.0.1:1/v4/" + c.name},
+                     {"AWS_ENDPOINT_URL", "http://127.0.0.1:1"},
+                     {"PATH", "/from/endpoints"}};
+    }
+    return out;
+  }
+  void Close(const std::string& task_arn) override { closed.push_back(task_arn); }
+  std::vector<std::string> opened, closed;
+  int seen_netns = 0;
+};
+
+TEST_F(TaskRunnerTest, EndpointVariablesJoinTheBaseEnvironmentAndCloseAtStop) {
+  FakeEndpoints endpoints;
+  endpoints_ = &endpoints;
+  Launch(R"({"family":"one","containerDefinitions":[
+    {"name":"app","image":"busybox","memory":64,"entryPoint":["sh","-c"],"command":["sleep 60"],
+     "environment":[{"name":"AWS_ENDPOINT_URL","value":"http://mine"}]}]})");
+  ASSERT_EQ(task().last_status, TaskStatus::kRunning);
+  EXPECT_EQ(endpoints.opened, std::vector<std::string>{task().arn});
+  EXPECT_EQ(endpoints.seen_netns, -1);  // host network
+  const auto& spec = driver_.Get("app").spec;
+  std::map<std::string, std::string> env(spec.env.begin(), spec.env.end());
+  EXPECT_EQ(env["ECS_CONTAINER_METADATA_URI_V4"], "http://127.0.0.1:1/v4/app");
+  EXPECT_EQ(env["AWS_ENDPOINT_URL"], "http://mine");  // the definition wins
+  EXPECT_EQ(env["PATH"], "/from/endpoints");          // over berth's base
+  EXPECT_TRUE(endpoints.closed.empty());
+  runner_->Stop(StopCode::kUserInitiated, "stop");
+  ex_.RunPending();
+  driver_.Exit("app", 143);
+  ex_.RunPending();
+  ASSERT_EQ(task().last_status, TaskStatus::kStopped);
+  EXPECT_EQ(endpoints.closed, std::vector<std::string>{task().arn});
 }
 
 }  // namespace

@@ -338,7 +338,33 @@ AuthResult Verify(const RequestView& req, const Credentials& creds, TimeMs now_m
     return Fail(AuthError::kSignatureMismatch, kMismatchMsg, std::move(r));
   }
   r.signature = ToLower(c.signature);
+  r.creds = creds;
   return r;
+}
+
+AuthResult VerifyWithSessions(const RequestView& req, const Credentials& own,
+                              const SessionLookup& lookup, TimeMs now_ms) {
+  AuthResult r = Verify(req, own, now_ms);
+  if (r.error != AuthError::kUnknownKey || !lookup) return r;
+  std::optional<SessionCredentials> session = lookup(r.access_key_id);
+  if (!session) return r;
+  // The token: a header, or (presigned) a query parameter; signed either way when present.
+  std::string token;
+  if (const std::string* h = FindHeader(req.headers, "x-amz-security-token")) {
+    token = std::string(TrimBlanks(*h));
+  } else {
+    for (const auto& [k, v] : ParseQuery(SplitTarget(req.target).second)) {
+      if (k == "X-Amz-Security-Token") token = v;
+    }
+  }
+  if (token.empty() || !ConstantTimeEquals(token, session->session_token)) {
+    return Fail(AuthError::kInvalidToken, kUnknownKeyMsg, std::move(r));
+  }
+  if (now_ms >= session->expires_ms) {
+    return Fail(AuthError::kExpiredToken, "The security token included in the request is expired",
+                std::move(r));
+  }
+  return Verify(req, session->creds, now_ms);
 }
 
 ChunkSignatureChain::ChunkSignatureChain(const Credentials& creds, const AuthResult& auth)

@@ -10,6 +10,8 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -44,6 +46,8 @@ enum class AuthError {
   kUnknownKey,           // access key id is not ours
   kSignatureMismatch,
   kExpired,  // clock skew beyond 15 minutes, or a presigned URL past its expiry
+  kInvalidToken,  // temporary credentials with a missing or wrong session token
+  kExpiredToken,  // temporary credentials past their expiry
 };
 
 struct AuthResult {
@@ -53,7 +57,7 @@ struct AuthResult {
   // and kExpired (for logs and for checking region and service).
   std::string access_key_id, region, service, amz_date;
   std::string signature;  // the verified signature (aws-chunked's seed); set when ok
-
+  Credentials creds;      // the key pair that verified it (aws-chunked chains on); set when ok
 
   bool ok() const { return error == AuthError::kNone; }
 };
@@ -61,6 +65,26 @@ struct AuthResult {
 // Checks req's SigV4 signature against creds at time now_ms. Region and service are taken
 // from the credential scope and returned; the caller decides whether they are acceptable.
 AuthResult Verify(const RequestView& req, const Credentials& creds, TimeMs now_ms);
+
+// Temporary credentials (a task role's, served to code inside a task): a key pair plus the
+// session token every request signed with it must carry (X-Amz-Security-Token header or query
+// parameter), valid until expires_ms.
+struct SessionCredentials {
+  Credentials creds;
+  std::string session_token;
+  TimeMs expires_ms = 0;
+};
+// The session credentials whose access key id is given, if any are live.
+using SessionLookup =
+    std::function<std::optional<SessionCredentials>(const std::string& access_key_id)>;
+
+// Verify against `own`; when the request names another access key, against the session
+// credentials `lookup` finds for it (null lookup: none), whose token and expiry are checked too:
+// kInvalidToken ("The security token included in the request is invalid.") for a missing or
+// different token, kExpiredToken ("The security token included in the request is expired") once
+// they have expired.
+AuthResult VerifyWithSessions(const RequestView& req, const Credentials& own,
+                              const SessionLookup& lookup, TimeMs now_ms);
 
 // Signs a request the caller is about to send to `host` with `target` (path?query, already
 // percent-encoded as it will be sent). Signs host, x-amz-date and every header in `headers`

@@ -386,5 +386,73 @@ TEST(Presign, MalformedQuery) {
             AuthError::kIncompleteSignature);
 }
 
+// Session credentials (a task role's): the token must come with them, they expire, and the
+// daemon's own key keeps working beside them.
+const SessionCredentials kSession{{"ASIATASKROLE0000001", "task-secret-key"}, "the-session-token",
+                                  kNow + kMinute};
+
+SessionLookup LookupOnly(const SessionCredentials& s) {
+  return [s](const std::string& key) -> std::optional<SessionCredentials> {
+    if (key == s.creds.access_key_id) return s;
+    return std::nullopt;
+  };
+}
+
+RequestView SessionRequest(const std::string& token) {
+  Headers headers = {{"Content-Type", "application/x-amz-json-1.1"},
+                     {"X-Amz-Target", "AmazonEC2ContainerServiceV20141113.ListClusters"}};
+  if (!token.empty()) headers.emplace_back("X-Amz-Security-Token", token);
+  Headers added = Sign("POST", kHost, "/", headers, "{}", kSession.creds, "us-east-1", "ecs", kNow);
+  RequestView req;
+  req.method = "POST";
+  req.target = "/";
+  req.headers = std::move(headers);
+  req.headers.emplace_back("Host", kHost);
+  req.headers.insert(req.headers.end(), added.begin(), added.end());
+  req.body = "{}";
+  return req;
+}
+
+TEST(VerifyWithSessions, AcceptsTheSessionKeyWithItsToken) {
+  AuthResult r = VerifyWithSessions(SessionRequest("the-session-token"), kCreds,
+                                    LookupOnly(kSession), kNow);
+  ASSERT_TRUE(r.ok()) << r.message;
+  EXPECT_EQ(r.creds.secret_access_key, "task-secret-key");
+  EXPECT_TRUE(VerifyWithSessions(EcsRequest(), kCreds, LookupOnly(kSession), kNow).ok());
+}
+
+TEST(VerifyWithSessions, RefusesAMissingOrWrongToken) {
+  for (const std::string token : {"", "the-session-tokeN", "x"}) {
+    AuthResult r = VerifyWithSessions(SessionRequest(token), kCreds, LookupOnly(kSession), kNow);
+    EXPECT_EQ(r.error, AuthError::kInvalidToken) << token;
+    EXPECT_EQ(r.message, "The security token included in the request is invalid.");
+  }
+}
+
+TEST(VerifyWithSessions, RefusesExpiredCredentials) {
+  AuthResult r = VerifyWithSessions(SessionRequest("the-session-token"), kCreds,
+                                    LookupOnly(kSession), kNow + kMinute);
+  EXPECT_EQ(r.error, AuthError::kExpiredToken);
+  EXPECT_EQ(r.message, "The security token included in the request is expired");
+}
+
+TEST(VerifyWithSessions, UnknownKeysAndNoLookupStayUnknown) {
+  SessionCredentials other = kSession;
+  other.creds.access_key_id = "ASIAOTHER";
+  EXPECT_EQ(VerifyWithSessions(SessionRequest("the-session-token"), kCreds, LookupOnly(other),
+                               kNow).error,
+            AuthError::kUnknownKey);
+  EXPECT_EQ(VerifyWithSessions(SessionRequest("the-session-token"), kCreds, nullptr, kNow).error,
+            AuthError::kUnknownKey);
+}
+
+TEST(VerifyWithSessions, AWrongSecretIsASignatureMismatch) {
+  SessionCredentials wrong = kSession;
+  wrong.creds.secret_access_key = "another-secret";
+  EXPECT_EQ(VerifyWithSessions(SessionRequest("the-session-token"), kCreds, LookupOnly(wrong),
+                               kNow).error,
+            AuthError::kSignatureMismatch);
+}
+
 }  // namespace
 }  // namespace berth::auth

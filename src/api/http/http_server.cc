@@ -10,6 +10,7 @@
 #include <cerrno>
 #include <cstdio>
 #include <limits>
+#include <map>
 
 #include "api/http/json_reply.h"
 
@@ -65,8 +66,12 @@ bool HasHeaderValue(const HttpRequest& req, std::string_view name, std::string_v
 class Session : public std::enable_shared_from_this<Session> {
  public:
   Session(tcp::socket socket, const HttpServer::Handler& handler,
-          const HttpServer::StreamHook& hook, const bool& stopping)
-      : stream_(std::move(socket)), handler_(handler), hook_(hook), stopping_(stopping) {}
+          const HttpServer::StreamHook& hook, const bool& stopping, std::string listener)
+      : stream_(std::move(socket)),
+        handler_(handler),
+        hook_(hook),
+        stopping_(stopping),
+        listener_(std::move(listener)) {}
 
   void Start() { Read(); }
 
@@ -99,6 +104,7 @@ class Session : public std::enable_shared_from_this<Session> {
     beast::error_code ep_ec;
     auto remote = stream_.socket().remote_endpoint(ep_ec);
     req_.from_loopback = !ep_ec && remote.address().is_loopback();
+    req_.listener = listener_;
     keep_alive_ = msg.keep_alive();
     StreamStart start;
     if (hook_) start = hook_(req_);
@@ -301,6 +307,7 @@ class Session : public std::enable_shared_from_this<Session> {
   const HttpServer::Handler& handler_;
   const HttpServer::StreamHook& hook_;
   const bool& stopping_;
+  const std::string listener_;
 };
 
 }  // namespace
@@ -309,19 +316,43 @@ struct HttpServer::Impl {
   Impl(asio::io_context& io, Handler h, StreamHook hook)
       : io(io), acceptor(io), handler(std::move(h)), hook(std::move(hook)) {}
 
-  void Accept() {
-    acceptor.async_accept([this](beast::error_code ec, tcp::socket socket) {
+  // Accepts on `a` until it is closed; connections are tagged `listener` (HttpRequest::listener).
+  void Accept(tcp::acceptor& a, const std::string& listener) {
+    a.async_accept([this, &a, &listener](beast::error_code ec, tcp::socket socket) {
+      // Closing an acceptor (StopAccepting, CloseListener) aborts its pending accept; `a` and
+      // `listener` may be gone then, and are not touched.
       if (ec == asio::error::operation_aborted || stopping) return;
       if (!ec) {
         socket.set_option(tcp::no_delay(true), ec);
-        std::make_shared<Session>(std::move(socket), handler, hook, stopping)->Start();
+        std::make_shared<Session>(std::move(socket), handler, hook, stopping, listener)->Start();
       }
-      Accept();
+      Accept(a, listener);
+    });
+  }
+
+  struct Added {
+    explicit Added(asio::io_context& io, std::string tag) : acceptor(io), tag(std::move(tag)) {}
+    tcp::acceptor acceptor;
+    const std::string tag;
+  };
+  // As Accept; the handler holds the listener, so CloseListener may drop it at any time.
+  void AcceptAdded(std::shared_ptr<Added> a) {
+    Added& ref = *a;
+    ref.acceptor.async_accept([this, a = std::move(a)](beast::error_code ec, tcp::socket socket) {
+      if (ec == asio::error::operation_aborted || stopping || !a->acceptor.is_open()) return;
+      if (!ec) {
+        socket.set_option(tcp::no_delay(true), ec);
+        std::make_shared<Session>(std::move(socket), handler, hook, stopping, a->tag)->Start();
+      }
+      AcceptAdded(a);
     });
   }
 
   asio::io_context& io;
   tcp::acceptor acceptor;
+  const std::string main_tag;
+  std::map<int, std::shared_ptr<Added>> added;
+  int next_added = 1;
   Handler handler;
   StreamHook hook;
   bool stopping = false;
@@ -344,8 +375,29 @@ Status HttpServer::Listen(const std::string& host, int port) {
     return Unavailable("cannot listen on " + host + ":" + std::to_string(port) + ": " +
                        ec.message());
   }
-  impl_->Accept();
+  impl_->Accept(impl_->acceptor, impl_->main_tag);
   return Status::Ok();
+}
+
+Result<int> HttpServer::AddListener(UniqueFd fd, const std::string& tag) {
+  auto added = std::make_shared<Impl::Added>(impl_->io, tag);
+  beast::error_code ec;
+  int raw = fd.get();
+  added->acceptor.assign(tcp::v4(), raw, ec);
+  if (ec) return Internal("cannot adopt a listening socket: " + ec.message());
+  (void)fd.release();  // the acceptor owns it now
+  int id = impl_->next_added++;
+  impl_->added[id] = added;
+  if (!impl_->stopping) impl_->AcceptAdded(std::move(added));
+  return id;
+}
+
+void HttpServer::CloseListener(int id) {
+  auto it = impl_->added.find(id);
+  if (it == impl_->added.end()) return;
+  beast::error_code ec;
+  it->second->acceptor.close(ec);
+  impl_->added.erase(it);  // the aborted accept's handler holds it until it has run
 }
 
 int HttpServer::port() const {
@@ -357,6 +409,7 @@ void HttpServer::StopAccepting() {
   impl_->stopping = true;
   beast::error_code ec;
   impl_->acceptor.close(ec);
+  for (auto& [id, a] : impl_->added) a->acceptor.close(ec);
 }
 
 }  // namespace berth::api

@@ -20,6 +20,7 @@
 
 #include "api/http/http_types.h"
 #include "common/status.h"
+#include "common/unique_fd.h"
 
 namespace berth::api {
 
@@ -36,6 +37,11 @@ class HttpServer {
   // Binds host:port (port 0 = any free port) and starts accepting.
   Status Listen(const std::string& host, int port);
   int port() const;
+  // Also accepts on `fd`, a socket already bound and listening (e.g. inside a task's network
+  // namespace); its requests carry HttpRequest::listener = tag. Returns an id for
+  // CloseListener. Connections already accepted outlive CloseListener.
+  Result<int> AddListener(UniqueFd fd, const std::string& tag);
+  void CloseListener(int id);
   // Stops accepting new connections; open ones finish their current request and close.
   void StopAccepting();
 

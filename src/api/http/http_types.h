@@ -22,6 +22,7 @@ struct HttpRequest {
   std::vector<std::pair<std::string, std::string>> headers;
   std::string body;
   bool from_loopback = false;
+  std::string listener;  // the tag of an added listener (HttpServer::AddListener); "" = main
 
   // First header with this name (case-insensitive), or "".
   std::string Header(std::string_view name) const;

@@ -130,6 +130,10 @@ S3Error AuthFailure(const auth::AuthResult& a, bool presigned) {
               "RequestTimeTooSkewed",
               "The difference between the request time and the current time is too large.",
               {}};
+    case auth::AuthError::kInvalidToken:
+      return {400, "InvalidToken", "The provided token is malformed or otherwise invalid.", {}};
+    case auth::AuthError::kExpiredToken:
+      return {400, "ExpiredToken", "The provided token has expired.", {}};
     case auth::AuthError::kSignatureMismatch:
     case auth::AuthError::kNone:
       break;
@@ -204,7 +208,7 @@ StreamStart S3Api::Begin(const HttpRequest& head, const auth::AuthResult& auth) 
     return start;
   }
   std::unique_ptr<BodyReceiver> body;
-  if (auto e = BodyReceiver::Create(call, options_.credentials, auth, BodyModeOf(call.op), store_,
+  if (auto e = BodyReceiver::Create(call, auth.creds, auth, BodyModeOf(call.op), store_,
                                     &body)) {
     start.reject = ErrorResponse(*e, call.is_head(), call.request_id);
     return start;

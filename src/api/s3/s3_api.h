@@ -40,7 +40,6 @@ class S3Api {
   static constexpr const char* kSigningName = "s3";
 
   struct Options {
-    auth::Credentials credentials;  // for aws-chunked chunk signatures
     std::string default_region = "us-east-1";
   };
 

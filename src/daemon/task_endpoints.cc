@@ -1,0 +1,221 @@
+#include "daemon/task_endpoints.h"
+
+#include <cstdio>
+#include <nlohmann/json.hpp>
+
+#include "common/ids.h"
+#include "common/time_format.h"
+#include "daemon/task_metadata.h"
+#include "network/namespace_listener.h"
+
+namespace berth::daemon {
+
+using nlohmann::json;
+
+namespace {
+
+api::HttpResponse Json(int status, const json& body) {
+  api::HttpResponse r;
+  r.status = status;
+  r.headers = {{"Content-Type", "application/json"}};
+  r.body = body.dump();
+  return r;
+}
+
+// The ECS agent's error shape for its credentials and metadata handlers.
+api::HttpResponse AgentError(int status, const std::string& code, const std::string& message) {
+  return Json(status, {{"code", code}, {"message", message}});
+}
+
+std::string RoleArnOf(const model::Task& task, const model::TaskDefinition& def) {
+  auto o = task.overrides.find("taskRoleArn");
+  if (o != task.overrides.end() && o->is_string() && !o->get<std::string>().empty()) {
+    return o->get<std::string>();
+  }
+  auto d = def.document.find("taskRoleArn");
+  if (d != def.document.end() && d->is_string()) return d->get<std::string>();
+  return "";
+}
+
+// RFC 3339 in whole seconds, as the agent echoes STS's Expiration.
+std::string ExpirationText(TimeMs t) { return FormatIsoMillis(t / 1000 * 1000); }
+
+}  // namespace
+
+TaskEndpointService::TaskEndpointService(const Clock& clock, driver::Driver& driver,
+                                         TaskEndpointOptions options)
+    : clock_(clock), driver_(driver), options_(std::move(options)) {}
+
+TaskEndpointService::~TaskEndpointService() {
+  if (server_) {
+    for (auto& [arn, t] : tasks_) {
+      if (t.listener) server_->CloseListener(t.listener);
+    }
+  }
+}
+
+std::map<std::string, runner::EnvironmentList> TaskEndpointService::Open(
+    const model::Task& task, const model::TaskDefinition& def, int netns_fd) {
+  std::map<std::string, runner::EnvironmentList> out;
+  if (port_ == 0) return out;  // not serving yet (no task starts before the server listens)
+  Close(task.arn);  // a task is opened once; be safe against a repeat
+  TaskState& state = tasks_[task.arn];
+  std::string base = "http://127.0.0.1:" + std::to_string(port_);
+
+  runner::EnvironmentList common = {{"AWS_ENDPOINT_URL", base}};
+  std::string role_arn = RoleArnOf(task, def);
+  if (!role_arn.empty()) {
+    std::string id = NewUuid();
+    Role& role = roles_[id];
+    role.task_arn = task.arn;
+    role.role_arn = role_arn;
+    role.auth_token = RandomHex(64);
+    state.credentials_id = id;
+    common.push_back({"AWS_CONTAINER_CREDENTIALS_FULL_URI", base + "/v2/credentials/" + id});
+    common.push_back({"AWS_CONTAINER_AUTHORIZATION_TOKEN", role.auth_token});
+  }
+  for (const auto& c : task.containers) {
+    std::string token = RandomHex(32) + "-" + RandomHex(8);
+    containers_[token] = {task.arn, task.cluster_arn, c.name};
+    state.container_tokens.push_back(token);
+    runner::EnvironmentList env = common;
+    env.push_back({"ECS_CONTAINER_METADATA_URI_V4", base + "/v4/" + token});
+    out[c.name] = std::move(env);
+  }
+  if (netns_fd >= 0 && server_ != nullptr) {
+    auto fd = network::ListenInNamespace(netns_fd, "127.0.0.1", port_);
+    auto id = fd.ok() ? server_->AddListener(std::move(*fd), "task:" + task.id)
+                      : Result<int>(fd.status());
+    if (id.ok()) {
+      state.listener = *id;
+    } else {
+      fprintf(stderr, "berth: task %s cannot reach berth at 127.0.0.1:%d: %s\n", task.id.c_str(),
+              port_, id.status().message().c_str());
+    }
+  }
+  return out;
+}
+
+void TaskEndpointService::Close(const std::string& task_arn) {
+  auto it = tasks_.find(task_arn);
+  if (it == tasks_.end()) return;
+  for (const auto& token : it->second.container_tokens) containers_.erase(token);
+  if (auto r = roles_.find(it->second.credentials_id); r != roles_.end()) {
+    for (const auto& key : r->second.access_keys) keys_.erase(key);
+    roles_.erase(r);
+  }
+  if (it->second.listener && server_) server_->CloseListener(it->second.listener);
+  tasks_.erase(it);
+}
+
+std::optional<auth::SessionCredentials> TaskEndpointService::FindSession(
+    const std::string& access_key_id) const {
+  auto it = keys_.find(access_key_id);
+  if (it == keys_.end()) return std::nullopt;
+  return it->second;
+}
+
+const auth::SessionCredentials& TaskEndpointService::Issue(Role& role) {
+  TimeMs now = clock_.NowMs();
+  if (!role.access_keys.empty()) {
+    const auth::SessionCredentials& last = keys_.at(role.access_keys.back());
+    if (last.expires_ms - now > options_.credentials_lifetime_ms / 2) return last;
+  }
+  // Forget keys expired for over a lifetime (until then they answer "expired", not "invalid").
+  while (!role.access_keys.empty() &&
+         keys_.at(role.access_keys.front()).expires_ms + options_.credentials_lifetime_ms < now) {
+    keys_.erase(role.access_keys.front());
+    role.access_keys.erase(role.access_keys.begin());
+  }
+  auth::SessionCredentials s;
+  s.creds.access_key_id = "ASIA" + RandomAlnum(16, /*upper_only=*/true);
+  s.creds.secret_access_key = RandomAlnum(40);
+  s.session_token = RandomAlnum(200);
+  s.expires_ms = now + options_.credentials_lifetime_ms;
+  role.access_keys.push_back(s.creds.access_key_id);
+  return keys_[s.creds.access_key_id] = std::move(s);
+}
+
+api::HttpResponse TaskEndpointService::Handle(const api::HttpRequest& req) {
+  std::string path = req.Path();
+  const std::string v4 = "/v4/", creds = "/v2/credentials/";
+  if (path.rfind(creds, 0) == 0) return HandleCredentials(req, path.substr(creds.size()));
+  std::string rest = path.substr(v4.size());
+  size_t slash = rest.find('/');
+  std::string token = rest.substr(0, slash);
+  return HandleMetadata(token, slash == std::string::npos ? "" : rest.substr(slash));
+}
+
+api::HttpResponse TaskEndpointService::HandleCredentials(const api::HttpRequest& req,
+                                                         const std::string& id) {
+  auto it = roles_.find(id);
+  if (id.empty()) return AgentError(400, "NoIdInRequest", "CredentialsV2Request: No ID in the request");
+  // The token first: an unknown id and a wrong token look the same to a caller without it.
+  if (it == roles_.end() ||
+      !auth::ConstantTimeEquals(req.Header("Authorization"), it->second.auth_token)) {
+    return AgentError(400, "InvalidIdInRequest", "CredentialsV2Request: Credentials not found");
+  }
+  const auth::SessionCredentials& s = Issue(it->second);
+  return Json(200, {{"RoleArn", it->second.role_arn},
+                    {"AccessKeyId", s.creds.access_key_id},
+                    {"SecretAccessKey", s.creds.secret_access_key},
+                    {"Token", s.session_token},
+                    {"Expiration", ExpirationText(s.expires_ms)}});
+}
+
+api::HttpResponse TaskEndpointService::HandleMetadata(const std::string& token,
+                                                      const std::string& rest) {
+  auto it = containers_.find(token);
+  const model::Cluster* cluster = nullptr;
+  const model::Task* task = nullptr;
+  if (it != containers_.end() && control_plane_) {
+    auto c = control_plane_->FindCluster(it->second.cluster_arn);
+    if (c.ok()) cluster = *c;
+    if (cluster) task = control_plane_->FindTask(*cluster, it->second.task_arn);
+  }
+  if (task == nullptr) {
+    return AgentError(404, "NotFound", "V4 metadata handler: no running task has this endpoint");
+  }
+  auto def = control_plane_->FindTaskDefinition(task->task_definition_arn);
+  if (!def.ok()) return AgentError(500, "InternalError", def.status().message());
+  MetadataContext ctx;
+  ctx.cluster_name = cluster->name;
+  ctx.availability_zone = options_.availability_zone;
+  if (task->group.rfind("service:", 0) == 0) ctx.service_name = task->group.substr(8);
+  const model::Container* self = nullptr;
+  for (const auto& c : task->containers) {
+    if (c.name == it->second.container_name) self = &c;
+  }
+  auto stats = [&](const model::Container& c) -> json {
+    auto s = c.runtime_id.empty() ? Result<driver::ContainerStats>(NotFound(""))
+                                  : driver_.Stats(c.runtime_id);
+    if (!s.ok()) return nullptr;  // not running: Docker's API answers null too
+    return ContainerStatsJson(c, *s, clock_.NowMs());
+  };
+  if (rest.empty() || rest == "/") {
+    if (!self) return AgentError(404, "NotFound", "V4 metadata handler: no such container");
+    return Json(200, ContainerMetadata(*task, *self, **def, ctx));
+  }
+  if (rest == "/task") return Json(200, TaskMetadata(*task, **def, ctx));
+  if (rest == "/taskWithTags") {
+    json j = TaskMetadata(*task, **def, ctx);
+    json tags = json::object();
+    for (const auto& t : task->tags) tags[t.key] = t.value;
+    j["TaskTags"] = tags;
+    return Json(200, j);
+  }
+  if (rest == "/stats") {
+    if (!self) return AgentError(404, "NotFound", "V4 metadata handler: no such container");
+    return Json(200, stats(*self));
+  }
+  if (rest == "/task/stats") {
+    json all = json::object();
+    for (const auto& c : task->containers) {
+      if (!c.runtime_id.empty()) all[c.runtime_id] = stats(c);
+    }
+    return Json(200, all);
+  }
+  return AgentError(404, "NotFound", "V4 metadata handler: no such path " + rest);
+}
+
+}  // namespace berth::daemon
