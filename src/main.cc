@@ -34,6 +34,16 @@ int main(int argc, char** argv) {
                    "Seconds a task role's credentials stay valid (default 21600, 6 h; a new set "
                    "is issued when half of it has passed)")
         ->check(CLI::Range(1, 43200));
+    app.add_option("--driver", opts.driver,
+                   "How tasks run: docker (containers from their images, through the Docker "
+                   "engine at DOCKER_HOST, default unix:///var/run/docker.sock), process (as "
+                   "host processes), or auto (default: docker when its socket answers)")
+        ->check(CLI::IsMember({"auto", "docker", "process"}));
+    app.add_option("--docker-remove-delay", opts.docker_remove_delay_s,
+                   "Seconds a stopped task's Docker containers are kept (default 3600)")
+        ->check(CLI::Range(0, 7 * 24 * 3600));
+    app.add_flag("--docker-allow-privileged", opts.docker_allow_privileged,
+                 "Let task definitions run privileged Docker containers (refused by default)");
     app.add_option("--stopped-task-retention", opts.stopped_task_retention_s,
                    "Seconds a stopped task stays describable (default 3600)");
     try {

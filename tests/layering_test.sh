@@ -9,6 +9,7 @@ allowed() {
     model) echo "common model" ;;
     state) echo "common model state" ;;
     driver) echo "common driver" ;;
+    docker) echo "common driver docker" ;;
     network) echo "common network" ;;
     lb) echo "common lb" ;;
     logs) echo "common logs" ;;
@@ -19,7 +20,7 @@ allowed() {
     runner) echo "common model driver logs runner" ;;
     ecs) echo "common model driver network lb logs events functions runner state objects secrets ecs" ;;
     api) echo "common model driver network lb logs events functions runner state objects secrets ecs api" ;;
-    daemon) echo "common model driver network lb logs events functions runner state objects secrets ecs api daemon" ;;
+    daemon) echo "common model driver docker network lb logs events functions runner state objects secrets ecs api daemon" ;;
     cli) echo "common api cli" ;;
     *) echo "" ;;
   esac

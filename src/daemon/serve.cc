@@ -22,6 +22,7 @@
 #include "daemon/service_load_balancing.h"
 #include "daemon/task_config_source.h"
 #include "daemon/task_endpoints.h"
+#include "docker/docker_driver.h"
 #include "driver/process_driver.h"
 #include "ecs/control_plane.h"
 #include "events/api_destination_invoker.h"
@@ -109,6 +110,26 @@ int Serve(const ServeOptions& options) {
   }
   logs::Pipeline pipeline(**log_store, executor.clock());
   driver::ProcessDriver driver(executor, dir);
+  // Tasks run with Docker (images) or as host processes; functions always as host processes.
+  std::unique_ptr<docker::DockerDriver> docker_driver;
+  if (options.driver != "process") {
+    auto socket = docker::SocketFromDockerHost(getenv("DOCKER_HOST"));
+    auto engine = socket.ok() ? docker::EngineClient::Connect(*socket)
+                              : Result<std::unique_ptr<docker::EngineClient>>(socket.status());
+    if (engine.ok()) {
+      docker::DockerDriverOptions docker_options;
+      docker_options.labels = {{"berth.daemon", dir}};
+      docker_options.remove_delay_ms = options.docker_remove_delay_s * 1000LL;
+      docker_options.allow_privileged = options.docker_allow_privileged;
+      docker_driver = std::make_unique<docker::DockerDriver>(executor, std::move(*engine),
+                                                             docker_options);
+    } else if (options.driver == "docker") {
+      Log("--driver docker: " + engine.status().message());
+      return 1;
+    }
+  }
+  driver::Driver& task_driver = docker_driver ? static_cast<driver::Driver&>(*docker_driver)
+                                              : static_cast<driver::Driver&>(driver);
   // Lambda functions: one process per invocation through the driver, output into the logs.
   functions::Options fn_options;
   fn_options.data_dir = dir;
@@ -198,9 +219,9 @@ int Serve(const ServeOptions& options) {
   TaskEndpointOptions endpoint_options;
   endpoint_options.credentials_lifetime_ms = options.task_credentials_lifetime_s * 1000LL;
   endpoint_options.availability_zone = options.region + "a";
-  TaskEndpointService task_endpoints(executor.clock(), driver, endpoint_options);
+  TaskEndpointService task_endpoints(executor.clock(), task_driver, endpoint_options);
   cp_options.runner.endpoints = &task_endpoints;
-  ecs::ControlPlane control_plane(executor, driver, **store, cp_options);
+  ecs::ControlPlane control_plane(executor, task_driver, **store, cp_options);
   task_endpoints.set_control_plane(&control_plane);
   st = control_plane.Load();
   if (!st.ok()) {
@@ -301,7 +322,11 @@ int Serve(const ServeOptions& options) {
   st = WriteEndpoint(dir, url);
   if (!st.ok()) Log(st.message());
   router.ready = true;
-  Log("listening on " + url + " (data dir " + dir + ", driver " + driver.Name() + ")");
+  Log("listening on " + url + " (data dir " + dir + ", driver " + task_driver.Name() +
+      (docker_driver ? " at " + docker_driver->engine().socket_path() + ", API " +
+                           docker_driver->engine().api_version()
+                     : std::string()) +
+      ")");
 
   // Shutdown: stop accepting, stop every task with its stop sequence, then leave the loop.
   // A deadline of the longest stopTimeout plus half a second bounds it.
@@ -325,6 +350,7 @@ int Serve(const ServeOptions& options) {
   io.run();
   task_endpoints.set_server(nullptr, 0);  // the server goes first; its listeners with it
   (*event_bus)->Shutdown();  // before the invokers it points to go away
+  if (docker_driver) docker_driver->KillAll();
   driver.KillAll();
   RemoveEndpoint(dir);
   Log("stopped");

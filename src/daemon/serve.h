@@ -19,6 +19,9 @@ struct ServeOptions {
   std::string task_bridge = "berth0";
   int event_retry_cap_s = 60;  // longest wait between two delivery attempts of an event
   int task_credentials_lifetime_s = 6 * 3600;  // task role credentials (task endpoints)
+  std::string driver = "auto";  // tasks: docker, process, or auto (docker when its socket answers)
+  int docker_remove_delay_s = 3600;  // stopped containers are removed after this long
+  bool docker_allow_privileged = false;
 };
 
 // Returns the process exit code.

@@ -9,6 +9,9 @@
 
 #include <cstdint>
 #include <functional>
+#include <map>
+#include <nlohmann/json.hpp>
+#include <optional>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -39,6 +42,18 @@ struct ProcessSpec {
   // Join this network namespace before exec; -1 = the daemon's. Owned by the caller (e.g.
   // network::TaskNetwork::netns_fd), only read during Start.
   int netns_fd = -1;
+
+  // For drivers that run images (Docker); the process driver runs argv and ignores these.
+  std::string image;
+  std::string network_mode;  // the definition's: host, none, bridge, awsvpc
+  std::optional<std::vector<std::string>> entry_point;  // unset = the image's ENTRYPOINT
+  std::optional<std::vector<std::string>> command;      // unset = the image's CMD
+  long long memory_reservation_bytes = 0;
+  std::map<std::string, std::string> labels;  // ECS's com.amazonaws.ecs.* labels
+  // The container's definition and the task's volumes as ECS's JSON (linuxParameters,
+  // readonlyRootFilesystem, privileged, dockerLabels, mountPoints, ...).
+  nlohmann::json definition;
+  nlohmann::json task_volumes = nlohmann::json::array();
 };
 
 struct ExitStatus {
@@ -79,6 +94,23 @@ class Driver {
 
   // Kills every process this driver started (daemon shutdown, reset). Blocks until reaped.
   virtual void KillAll() = 0;
+
+  // Whether containers run from their images (Docker): the image's ENTRYPOINT/CMD apply when
+  // the definition sets none, and PrepareImage matters.
+  virtual bool RunsImages() const { return false; }
+  // Makes `image` available before its containers start (a pull when it is not local), then
+  // calls done on the control thread: OK, or FailedPrecondition("CannotPullContainerError: …").
+  // The default (no images) answers at once.
+  virtual void PrepareImage(const std::string& image, std::function<void(Status)> done) {
+    done(Status::Ok());
+  }
+  // Runs a health check command (spec.argv) for the running container `container_id`: inside
+  // it for image drivers, as a process of its own otherwise (the default). on_exit gets its
+  // exit code; the returned id may be signalled.
+  virtual Result<std::string> StartProbe(const std::string& container_id, const ProcessSpec& spec,
+                                         ExitCallback on_exit) {
+    return Start(spec, std::move(on_exit), [](Stream, std::string_view) {});
+  }
 
   // Resource use of a running container. NotFound when it is not running (any more).
   virtual Result<ContainerStats> Stats(const std::string& runtime_id) {

@@ -1,5 +1,7 @@
 #include "runner/task_runner.h"
 
+#include <set>
+
 #include <csignal>
 
 #include <algorithm>
@@ -145,10 +147,12 @@ std::function<void()> TaskRunner::Guard(std::function<void()> fn) {
 }
 
 void TaskRunner::Start() {
-  // The process driver records the image rather than pulling it: the "pull" is instant.
   TimeMs now = executor_.clock().NowMs();
   task_.pull_started_at = now;
-  task_.pull_stopped_at = now;
+  if (!driver_.RunsImages()) {
+    // The process driver records the image rather than pulling it: the "pull" is instant.
+    task_.pull_stopped_at = now;
+  }
   Changed(false);
   if (options_.endpoints != nullptr) {
     auto by_container = options_.endpoints->Open(task_, definition_, netns_fd_);
@@ -161,7 +165,36 @@ void TaskRunner::Start() {
     }
   }
   if (!ResolveConfiguration()) return;
+  if (driver_.RunsImages()) return PrepareImages();
   Evaluate();
+}
+
+void TaskRunner::PrepareImages() {
+  std::set<std::string> images;
+  for (const auto& r : runs_) images.insert(r->def->image);
+  auto pending = std::make_shared<size_t>(images.size());
+  auto failure = std::make_shared<std::string>();
+  for (const auto& image : images) {
+    driver_.PrepareImage(image, Guard0([this, pending, failure](Status st) {
+      if (!st.ok() && failure->empty()) *failure = st.message();
+      if (--*pending > 0 || task_.stopped()) return;
+      task_.pull_stopped_at = executor_.clock().NowMs();
+      if (!failure->empty()) {
+        for (auto& r : runs_) task_.containers[r->index].reason = *failure;
+        Stop(StopCode::kTaskFailedToStart, *failure);
+        return;
+      }
+      Changed(false);
+      Evaluate();
+    }));
+  }
+}
+
+std::function<void(Status)> TaskRunner::Guard0(std::function<void(Status)> fn) {
+  std::weak_ptr<int> alive = alive_;
+  return [alive, fn = std::move(fn)](Status st) {
+    if (alive.lock()) fn(std::move(st));
+  };
 }
 
 std::map<std::string, std::string> TaskRunner::BaseEnvironment(const ContainerRun& r) const {
@@ -309,6 +342,19 @@ driver::ProcessSpec TaskRunner::BaseSpec(const ContainerRun& c) const {
   spec.user = c.def->user;
   spec.netns_fd = netns_fd_;
   for (const auto& u : c.def->ulimits) spec.ulimits.push_back({u.name, u.soft_limit, u.hard_limit});
+  spec.image = c.def->image;
+  spec.network_mode = definition_.network_mode;
+  const auto& defs = definition_.document.find("containerDefinitions");
+  if (defs != definition_.document.end() && defs->is_array() && c.index < defs->size()) {
+    spec.definition = (*defs)[c.index];
+  }
+  const auto& volumes = definition_.document.find("volumes");
+  if (volumes != definition_.document.end() && volumes->is_array()) spec.task_volumes = *volumes;
+  spec.labels = {{"com.amazonaws.ecs.cluster", task_.cluster_arn.substr(task_.cluster_arn.rfind('/') + 1)},
+                 {"com.amazonaws.ecs.container-name", c.def->name},
+                 {"com.amazonaws.ecs.task-arn", task_.arn},
+                 {"com.amazonaws.ecs.task-definition-family", definition_.family},
+                 {"com.amazonaws.ecs.task-definition-version", std::to_string(definition_.revision)}};
   return spec;
 }
 
@@ -318,7 +364,10 @@ void TaskRunner::StartProcess(ContainerRun& c) {
   // Docker semantics without an image: argv = entryPoint + command.
   spec.argv = c.def->entry_point;
   spec.argv.insert(spec.argv.end(), c.command.begin(), c.command.end());
-  if (spec.argv.empty()) {
+  // With an image, what is unset comes from it.
+  if (!c.def->entry_point.empty()) spec.entry_point = c.def->entry_point;
+  if (!c.command.empty()) spec.command = c.command;
+  if (spec.argv.empty() && !driver_.RunsImages()) {
     FailBeforeStart(c,
                     "CannotStartContainerError: container '" + c.def->name +
                         "' has neither entryPoint nor command; the process driver runs commands "
@@ -329,6 +378,8 @@ void TaskRunner::StartProcess(ContainerRun& c) {
   int memory = c.def->memory.value_or(definition_.memory.value_or(0));
   spec.memory_limit_bytes = static_cast<long long>(memory) * 1024 * 1024;
   spec.cpu_shares = c.def->cpu;
+  spec.memory_reservation_bytes =
+      static_cast<long long>(c.def->memory_reservation.value_or(0)) * 1024 * 1024;
   size_t index = c.index;
   driver::OutputCallback on_output = [](driver::Stream, std::string_view) {};
   if (options_.pipeline) {
@@ -495,7 +546,7 @@ void TaskRunner::RunProbe(size_t index) {
     r.probe.reset();
     OnProbeResult(index, healthy);
   };
-  Result<std::string> id = driver_.Start(spec, on_exit, [](driver::Stream, std::string_view) {});
+  Result<std::string> id = driver_.StartProbe(c.runtime_id, spec, on_exit);
   if (!id.ok()) {
     OnProbeResult(index, false);
     return;

@@ -99,6 +99,10 @@ class TaskRunner {
   // Reads env files and secrets into each container's environment; false (and the task
   // stopping) when one cannot be read.
   bool ResolveConfiguration();
+  // Image drivers: every image made available (pulled if need be), then Evaluate; a failed
+  // pull stops the task (TaskFailedToStart, CannotPullContainerError).
+  void PrepareImages();
+  std::function<void(Status)> Guard0(std::function<void(Status)> fn);
   // berth's base environment plus the TaskEndpoints variables of the container.
   std::map<std::string, std::string> BaseEnvironment(const ContainerRun& r) const;
   void Evaluate();

@@ -40,7 +40,7 @@ class Daemon {
   async start(timeoutMs = 15000) {
     const endpoint = path.join(this.dataDir, 'endpoint');
     const log = fs.openSync(this.logPath, 'a');
-    this.proc = spawn(BERTH, ['serve', '--listen', '127.0.0.1:0', '--data-dir', this.dataDir],
+    this.proc = spawn(BERTH, ['serve', '--listen', '127.0.0.1:0', '--data-dir', this.dataDir, '--driver', 'process'],
                       { stdio: ['ignore', log, log] });
     fs.closeSync(log);
     this.exited = new Promise((resolve) => this.proc.once('exit', resolve));

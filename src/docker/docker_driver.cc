@@ -1,0 +1,336 @@
+#include "docker/docker_driver.h"
+
+#include <signal.h>
+
+#include <chrono>
+#include <cstdio>
+#include <nlohmann/json.hpp>
+
+#include "docker/container_config.h"
+#include "docker/log_frames.h"
+
+namespace berth::docker {
+
+using nlohmann::json;
+
+struct DockerDriver::Watch {
+  std::string id;
+  std::string label;  // task_id/container
+  driver::ExitCallback on_exit;
+  driver::OutputCallback on_output;
+  std::atomic<bool> cancel{false};
+};
+
+namespace {
+
+// "name[:tag]" or "name@digest" → the query of POST /images/create.
+std::string PullQuery(const std::string& image) {
+  std::string name = image, tag;
+  size_t at = image.find('@');
+  size_t slash = image.rfind('/');
+  size_t colon = image.rfind(':');
+  if (at == std::string::npos && colon != std::string::npos &&
+      (slash == std::string::npos || colon > slash)) {
+    name = image.substr(0, colon);
+    tag = image.substr(colon + 1);
+  } else if (at == std::string::npos) {
+    tag = "latest";
+  }
+  std::string q = "fromImage=" + name;
+  if (!tag.empty()) q += "&tag=" + tag;
+  return q;
+}
+
+std::string Escape(const std::string& s) {
+  std::string out;
+  for (unsigned char c : s) {
+    if (isalnum(c) || c == '-' || c == '_' || c == '.' || c == '~') {
+      out.push_back(static_cast<char>(c));
+    } else {
+      char buf[4];
+      snprintf(buf, sizeof buf, "%%%02X", c);
+      out += buf;
+    }
+  }
+  return out;
+}
+
+const char* SignalName(int sig) {
+  switch (sig) {
+    case SIGTERM: return "SIGTERM";
+    case SIGKILL: return "SIGKILL";
+    case SIGINT: return "SIGINT";
+    case SIGHUP: return "SIGHUP";
+    case SIGQUIT: return "SIGQUIT";
+    case SIGUSR1: return "SIGUSR1";
+    case SIGUSR2: return "SIGUSR2";
+    default: return nullptr;
+  }
+}
+
+}  // namespace
+
+DockerDriver::DockerDriver(Executor& executor, std::unique_ptr<EngineClient> engine,
+                           DockerDriverOptions options)
+    : executor_(executor), engine_(std::move(engine)), options_(std::move(options)) {}
+
+DockerDriver::~DockerDriver() {
+  KillAll();
+  closing_ = true;
+  std::vector<Worker> workers;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    for (auto& [id, w] : running_) w->cancel = true;
+    workers.swap(workers_);
+  }
+  for (auto& w : workers) w.thread.join();
+}
+
+void DockerDriver::Spawn(std::function<void()> fn) {
+  std::lock_guard<std::mutex> lock(mu_);
+  for (auto it = workers_.begin(); it != workers_.end();) {
+    if (it->done->load()) {
+      it->thread.join();
+      it = workers_.erase(it);
+    } else {
+      ++it;
+    }
+  }
+  auto done = std::make_shared<std::atomic<bool>>(false);
+  workers_.push_back({std::thread([fn = std::move(fn), done] {
+                        fn();
+                        *done = true;
+                      }),
+                      done});
+}
+
+void DockerDriver::PrepareImage(const std::string& image, std::function<void(Status)> done) {
+  Spawn([this, image, done = std::move(done), alive = std::weak_ptr<int>(alive_)] {
+    Status result = Status::Ok();
+    auto local = engine_->Call("GET", "/images/" + Escape(image) + "/json");
+    if (!local.ok()) {
+      result = FailedPrecondition("CannotPullContainerError: " + local.status().message());
+    } else if (local->status != 200) {
+      // Pull. Errors arrive in the progress stream ({"error": ...}) with status 200.
+      // Progress arrives as JSON lines; an error as {"error": ...} with status 200, or (before
+      // the pull starts) as {"message": ...} with an error status.
+      std::string error, message, partial;
+      auto line = [&](const std::string& text) {
+        auto j = json::parse(text, nullptr, false);
+        if (!j.is_object()) return;
+        if (j.contains("error") && j["error"].is_string()) error = j["error"].get<std::string>();
+        if (j.contains("message") && j["message"].is_string()) {
+          message = j["message"].get<std::string>();
+        }
+      };
+      auto pulled = engine_->Stream(
+          "POST", "/images/create?" + PullQuery(image), "",
+          [&](std::string_view piece) {
+            partial.append(piece);
+            size_t nl;
+            while ((nl = partial.find('\n')) != std::string::npos) {
+              line(partial.substr(0, nl));
+              partial.erase(0, nl + 1);
+            }
+            return !closing_;
+          });
+      if (!partial.empty()) line(partial);
+      if (!pulled.ok()) {
+        error = pulled.status().message();
+      } else if (pulled->status != 200 && error.empty()) {
+        error = message.empty() ? "HTTP " + std::to_string(pulled->status) : message;
+      }
+      if (!error.empty()) {
+        result = FailedPrecondition("CannotPullContainerError: pull image manifest has been "
+                                    "retried 1 time(s): " + error);
+      }
+    }
+    executor_.Post([done, result, alive] {
+      if (alive.lock()) done(result);
+    });
+  });
+}
+
+Result<std::string> DockerDriver::Start(const driver::ProcessSpec& spec,
+                                        driver::ExitCallback on_exit,
+                                        driver::OutputCallback on_output) {
+  if (spec.netns_fd >= 0) {
+    return FailedPrecondition(
+        "CannotStartContainerError: berth's Docker driver runs tasks with networkMode host or "
+        "none; awsvpc and bridge are not supported by it yet");
+  }
+  CreateOptions opts;
+  opts.network_mode = spec.network_mode == "none" ? "none" : "host";
+  opts.allow_privileged = options_.allow_privileged;
+  opts.berth_labels = options_.labels;
+  opts.berth_labels["berth.task-id"] = spec.task_id;
+  opts.berth_labels["berth.container"] = spec.container_name;
+  auto body = CreateBody(spec, opts);
+  if (!body.ok()) return FailedPrecondition(body.status().message());
+  std::string name = "berth-" + spec.task_id.substr(0, 12) + "-" + spec.container_name;
+  auto created = engine_->Call("POST", "/containers/create?name=" + Escape(name), body->dump());
+  if (!created.ok()) {
+    return FailedPrecondition("CannotCreateContainerError: " + created.status().message());
+  }
+  if (created->status != 201) {
+    return FailedPrecondition("CannotCreateContainerError: Error response from daemon: " +
+                              EngineClient::MessageOf(*created));
+  }
+  auto j = json::parse(created->body, nullptr, false);
+  std::string id = j.is_object() ? j.value("Id", "") : "";
+  if (id.empty()) return Internal("Docker answered create without an Id: " + created->body);
+  auto started = engine_->Call("POST", "/containers/" + id + "/start");
+  if (!started.ok() || (started->status != 204 && started->status != 304)) {
+    std::string why = started.ok() ? EngineClient::MessageOf(*started) : started.status().message();
+    Remove(id);
+    return FailedPrecondition("CannotStartContainerError: Error response from daemon: " + why);
+  }
+  auto w = std::make_shared<Watch>();
+  w->id = id;
+  w->label = spec.task_id + "/" + spec.container_name;
+  w->on_exit = std::move(on_exit);
+  w->on_output = std::move(on_output);
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    running_[id] = w;
+  }
+  Spawn([this, w] { RunWatch(w); });
+  return id;
+}
+
+void DockerDriver::RunWatch(const std::shared_ptr<Watch>& w) {
+  LogFrameDecoder frames;
+  auto sink = [&](LogFrameDecoder::Stream s, std::string_view data) {
+    w->on_output(s == LogFrameDecoder::Stream::kStderr ? driver::Stream::kStderr
+                                                       : driver::Stream::kStdout,
+                 data);
+  };
+  (void)engine_->Stream(
+      "GET", "/containers/" + w->id + "/logs?follow=1&stdout=1&stderr=1", "",
+      [&](std::string_view piece) {
+        frames.Feed(piece, sink);
+        return true;
+      },
+      &w->cancel);
+  driver::ExitStatus st;
+  auto waited = engine_->Stream("POST", "/containers/" + w->id + "/wait", "",
+                                [](std::string_view) { return true; }, &w->cancel);
+  auto inspected = engine_->Call("GET", "/containers/" + w->id + "/json");
+  if (inspected.ok() && inspected->status == 200) {
+    auto j = json::parse(inspected->body, nullptr, false);
+    if (j.is_object() && j.contains("State") && j["State"].is_object()) {
+      const json& state = j["State"];
+      st.exit_code = state.value("ExitCode", 0);
+      st.oom_killed = state.value("OOMKilled", false);
+      if (st.exit_code > 128) st.signal = st.exit_code - 128;
+    }
+  } else {
+    st.exit_code = 137;  // the container is gone: report it as killed
+    st.signal = SIGKILL;
+  }
+  (void)waited;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    running_.erase(w->id);
+  }
+  std::string id = w->id;
+  executor_.Post([this, w, st, alive = std::weak_ptr<int>(alive_)] {
+    if (!alive.lock()) return;
+    w->on_exit(st);
+    std::string id = w->id;
+    executor_.RunAfter(options_.remove_delay_ms, [this, id, alive] {
+      if (alive.lock()) Remove(id);
+    });
+  });
+}
+
+void DockerDriver::Remove(const std::string& id) {
+  if (closing_) return;
+  Spawn([this, id] { (void)engine_->Call("DELETE", "/containers/" + id + "?force=1&v=1"); });
+}
+
+Result<std::string> DockerDriver::StartProbe(const std::string& container_id,
+                                             const driver::ProcessSpec& spec,
+                                             driver::ExitCallback on_exit) {
+  json body = {{"AttachStdout", false}, {"AttachStderr", false}, {"Cmd", spec.argv}};
+  auto created = engine_->Call("POST", "/containers/" + container_id + "/exec", body.dump());
+  if (!created.ok()) return created.status();
+  if (created->status != 201) {
+    return FailedPrecondition("exec: " + EngineClient::MessageOf(*created));
+  }
+  std::string exec_id = json::parse(created->body, nullptr, false).value("Id", "");
+  auto started = engine_->Call("POST", "/exec/" + exec_id + "/start",
+                               json{{"Detach", true}, {"Tty", false}}.dump());
+  if (!started.ok() || started->status != 200) {
+    return FailedPrecondition("exec start: " + (started.ok() ? EngineClient::MessageOf(*started)
+                                                             : started.status().message()));
+  }
+  Spawn([this, exec_id, on_exit = std::move(on_exit), alive = std::weak_ptr<int>(alive_)] {
+    driver::ExitStatus st;
+    st.exit_code = 1;
+    for (int i = 0; i < 36000 && !closing_; ++i) {  // the runner's timeout decides; cap 1 h
+      auto r = engine_->Call("GET", "/exec/" + exec_id + "/json");
+      if (!r.ok() || r->status != 200) break;
+      auto j = json::parse(r->body, nullptr, false);
+      if (j.is_object() && !j.value("Running", false)) {
+        st.exit_code = j["ExitCode"].is_number_integer() ? j["ExitCode"].get<int>() : 1;
+        break;
+      }
+      std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    }
+    executor_.Post([on_exit, st, alive] {
+      if (alive.lock()) on_exit(st);
+    });
+  });
+  return "exec-" + exec_id;
+}
+
+Status DockerDriver::Signal(const std::string& runtime_id, int sig) {
+  if (runtime_id.rfind("exec-", 0) == 0) return Status::Ok();  // probes end with their timeout
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (!running_.count(runtime_id)) return Status::Ok();
+  }
+  const char* name = SignalName(sig);
+  std::string s = name ? name : std::to_string(sig);
+  auto r = engine_->Call("POST", "/containers/" + runtime_id + "/kill?signal=" + s);
+  if (!r.ok()) return r.status();
+  if (r->status == 204 || r->status == 404 || r->status == 409) return Status::Ok();  // gone
+  return Internal("docker kill " + runtime_id + ": " + EngineClient::MessageOf(*r));
+}
+
+void DockerDriver::KillAll() {
+  std::vector<std::string> ids;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    for (const auto& [id, w] : running_) ids.push_back(id);
+  }
+  for (const auto& id : ids) (void)engine_->Call("POST", "/containers/" + id + "/kill?signal=SIGKILL");
+  // Their watchers end as the containers do; wait for them (bounded).
+  for (int i = 0; i < 100; ++i) {
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      if (running_.empty()) break;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+}
+
+Result<driver::ContainerStats> DockerDriver::Stats(const std::string& runtime_id) {
+  auto r = engine_->Call("GET", "/containers/" + runtime_id + "/stats?stream=false&one-shot=true");
+  if (!r.ok()) return r.status();
+  if (r->status != 200) return NotFound("container " + runtime_id + " is not running");
+  auto j = json::parse(r->body, nullptr, false);
+  driver::ContainerStats s;
+  if (!j.is_object()) return s;
+  const json& cpu = j.value("cpu_stats", json::object()).value("cpu_usage", json::object());
+  s.cpu_user_ns = cpu.value("usage_in_usermode", uint64_t{0});
+  s.cpu_system_ns = cpu.value("usage_in_kernelmode", uint64_t{0});
+  const json& mem = j.value("memory_stats", json::object());
+  s.memory_bytes = mem.value("usage", uint64_t{0});
+  s.memory_limit_bytes = mem.value("limit", uint64_t{0});
+  s.pids = j.value("pids_stats", json::object()).value("current", 0);
+  return s;
+}
+
+}  // namespace berth::docker

@@ -1,0 +1,90 @@
+// DockerDriver: runs each ECS container as a Docker container through the Engine API
+// (engine_client.h), the way the ECS agent does. The TaskRunner decides what happens (order,
+// health, stop sequence); this driver creates, starts, signals, inspects and removes.
+//
+// Life of a container:
+//   PrepareImage  on a worker thread: the local image when present (GET /images/NAME/json),
+//                 else a pull (POST /images/create); failure → "CannotPullContainerError: …".
+//   Start         on the control thread: create (container_config.h; berth's labels on it),
+//                 then start — tens of milliseconds. Failures: "CannotCreateContainerError: …",
+//                 "CannotStartContainerError: …".
+//   running       a watcher thread per container follows its log (GET /containers/ID/logs
+//                 ?follow, from the beginning, so nothing written before it attached is lost),
+//                 decodes Docker's frames and calls on_output; when the log ends it waits for
+//                 the exit (POST /containers/ID/wait), inspects State.ExitCode and OOMKilled and
+//                 posts on_exit to the Executor — after all of the container's output.
+//   removed       `remove_delay_ms` after the exit (DELETE /containers/ID?force=1&v=1).
+// Health checks run inside the container (exec), as Docker's own HEALTHCHECK would.
+// Networks: host and none; awsvpc and bridge tasks (a berth network namespace) are refused at
+// start until the pause-container design lands.
+//
+// Threads: every method on the control thread; on_output on the container's watcher thread;
+// on_exit and probe results posted to the Executor. Watchers are joined by KillAll and the
+// destructor.
+#pragma once
+
+#include <atomic>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "common/clock.h"
+#include "docker/engine_client.h"
+#include "driver/driver.h"
+
+namespace berth::docker {
+
+struct DockerDriverOptions {
+  // Labels put on every container (berth.daemon = this daemon's data dir), so a restarted
+  // daemon can find its containers.
+  std::map<std::string, std::string> labels;
+  int64_t remove_delay_ms = 3600 * 1000;  // stopped containers stay inspectable for an hour
+  bool allow_privileged = false;
+};
+
+class DockerDriver : public driver::Driver {
+ public:
+  DockerDriver(Executor& executor, std::unique_ptr<EngineClient> engine,
+               DockerDriverOptions options);
+  ~DockerDriver() override;  // KillAll, then joins every thread
+  DockerDriver(const DockerDriver&) = delete;
+  DockerDriver& operator=(const DockerDriver&) = delete;
+
+  bool RunsImages() const override { return true; }
+  void PrepareImage(const std::string& image, std::function<void(Status)> done) override;
+  Result<std::string> Start(const driver::ProcessSpec& spec, driver::ExitCallback on_exit,
+                            driver::OutputCallback on_output) override;
+  Result<std::string> StartProbe(const std::string& container_id,
+                                 const driver::ProcessSpec& spec,
+                                 driver::ExitCallback on_exit) override;
+  Status Signal(const std::string& runtime_id, int sig) override;
+  void KillAll() override;
+  Result<driver::ContainerStats> Stats(const std::string& runtime_id) override;
+  std::string Name() const override { return "docker"; }
+
+  const EngineClient& engine() const { return *engine_; }
+
+ private:
+  struct Watch;
+  void RunWatch(const std::shared_ptr<Watch>& w);
+  void Remove(const std::string& id);
+  void Spawn(std::function<void()> fn);
+
+  Executor& executor_;
+  std::unique_ptr<EngineClient> engine_;
+  const DockerDriverOptions options_;
+  std::mutex mu_;
+  std::map<std::string, std::shared_ptr<Watch>> running_;  // by container id
+  struct Worker {
+    std::thread thread;
+    std::shared_ptr<std::atomic<bool>> done;
+  };
+  std::vector<Worker> workers_;  // finished ones are joined by the next Spawn
+  std::atomic<bool> closing_{false};
+  std::shared_ptr<int> alive_ = std::make_shared<int>(0);
+};
+
+}  // namespace berth::docker

@@ -1,0 +1,163 @@
+// Docker's log frames, the create body (the agent's field mapping) and DOCKER_HOST.
+// EngineClient and DockerDriver are exercised against a real engine by
+// tests/integration/test_docker.py.
+#include <gtest/gtest.h>
+
+#include <string>
+#include <vector>
+
+#include "docker/container_config.h"
+#include "docker/engine_client.h"
+#include "docker/log_frames.h"
+
+namespace berth::docker {
+namespace {
+
+using nlohmann::json;
+
+std::string Frame(int stream, const std::string& payload) {
+  std::string f(8, '\0');
+  f[0] = static_cast<char>(stream);
+  uint32_t n = static_cast<uint32_t>(payload.size());
+  f[4] = static_cast<char>(n >> 24);
+  f[5] = static_cast<char>(n >> 16);
+  f[6] = static_cast<char>(n >> 8);
+  f[7] = static_cast<char>(n);
+  return f + payload;
+}
+
+TEST(LogFrames, DecodesFramesSplitAnywhere) {
+  std::string wire = Frame(1, "hello\n") + Frame(2, "oops\n") + Frame(0, "in") + Frame(1, "") +
+                     Frame(1, std::string(70000, 'x'));
+  for (size_t piece : {1, 3, 7, 8, 9, 4096, 100000}) {
+    LogFrameDecoder d;
+    std::string out, err;
+    for (size_t i = 0; i < wire.size(); i += piece) {
+      ASSERT_TRUE(d.Feed(std::string_view(wire).substr(i, piece),
+                         [&](LogFrameDecoder::Stream s, std::string_view b) {
+                           (s == LogFrameDecoder::Stream::kStderr ? err : out).append(b);
+                         }));
+    }
+    EXPECT_EQ(out, "hello\n" + std::string(70000, 'x')) << piece;
+    EXPECT_EQ(err, "oops\n") << piece;
+    EXPECT_TRUE(d.at_boundary());
+  }
+}
+
+TEST(LogFrames, RefusesWhatIsNotAMultiplexedStream) {
+  LogFrameDecoder d;
+  int calls = 0;
+  EXPECT_FALSE(d.Feed("2024-01-01 plain text log line\n",
+                      [&](LogFrameDecoder::Stream, std::string_view) { ++calls; }));
+  EXPECT_FALSE(d.Feed(Frame(1, "x"), [&](LogFrameDecoder::Stream, std::string_view) { ++calls; }));
+  EXPECT_EQ(calls, 0);
+}
+
+TEST(DockerHost, UnixSocketsOnly) {
+  EXPECT_EQ(*SocketFromDockerHost(nullptr), "/var/run/docker.sock");
+  EXPECT_EQ(*SocketFromDockerHost(""), "/var/run/docker.sock");
+  EXPECT_EQ(*SocketFromDockerHost("unix:///tmp/d.sock"), "/tmp/d.sock");
+  EXPECT_FALSE(SocketFromDockerHost("tcp://10.0.0.1:2375").ok());
+  EXPECT_FALSE(SocketFromDockerHost("ssh://me@host").ok());
+}
+
+driver::ProcessSpec Spec(const char* definition) {
+  driver::ProcessSpec s;
+  s.task_id = "0123456789abcdef0123456789abcdef";
+  s.container_name = "web";
+  s.image = "php:fpm-alpine";
+  s.definition = json::parse(definition);
+  return s;
+}
+
+TEST(CreateBody, MapsTheContainerDefinitionAsTheAgentDoes) {
+  driver::ProcessSpec s = Spec(R"({"name":"web","dockerLabels":{"team":"web","n":1},
+    "linuxParameters":{"initProcessEnabled":true,"capabilities":{"add":["NET_ADMIN"],
+      "drop":["MKNOD"]},"sharedMemorySize":64,
+      "tmpfs":[{"containerPath":"/run","size":16,"mountOptions":["noexec"]}]},
+    "readonlyRootFilesystem":true,
+    "mountPoints":[{"sourceVolume":"data","containerPath":"/data","readOnly":true},
+                   {"sourceVolume":"cache","containerPath":"/cache"}]})");
+  s.task_volumes = json::parse(R"([{"name":"data","host":{"sourcePath":"/srv/data"}},
+                                   {"name":"cache","dockerVolumeConfiguration":{"scope":"task",
+                                    "driver":"local"}}])");
+  s.entry_point = std::vector<std::string>{"docker-php-entrypoint"};
+  s.command = std::vector<std::string>{"php-fpm", "-F"};
+  s.env = {{"APP_ENV", "production"}, {"EMPTY", ""}};
+  s.working_dir = "/var/www";
+  s.user = "www-data";
+  s.memory_limit_bytes = 256LL << 20;
+  s.memory_reservation_bytes = 128LL << 20;
+  s.cpu_shares = 0;
+  s.ulimits = {{"nofile", 1024, 4096}};
+  s.labels = {{"com.amazonaws.ecs.container-name", "web"}};
+  CreateOptions o;
+  o.berth_labels = {{"berth.task-id", s.task_id}};
+  auto body = CreateBody(s, o);
+  ASSERT_TRUE(body.ok()) << body.status().message();
+  const json& b = *body;
+  EXPECT_EQ(b["Image"], "php:fpm-alpine");
+  EXPECT_EQ(b["Entrypoint"], json({"docker-php-entrypoint"}));
+  EXPECT_EQ(b["Cmd"], json({"php-fpm", "-F"}));
+  EXPECT_EQ(b["Env"], json({"APP_ENV=production", "EMPTY="}));
+  EXPECT_EQ(b["WorkingDir"], "/var/www");
+  EXPECT_EQ(b["User"], "www-data");
+  EXPECT_EQ(b["Labels"], json({{"team", "web"},
+                               {"com.amazonaws.ecs.container-name", "web"},
+                               {"berth.task-id", s.task_id}}));
+  const json& h = b["HostConfig"];
+  EXPECT_EQ(h["NetworkMode"], "host");
+  EXPECT_EQ(h["Memory"], 256LL << 20);
+  EXPECT_EQ(h["MemoryReservation"], 128LL << 20);
+  EXPECT_EQ(h["CpuShares"], 2);  // 0 and 1 become 2
+  EXPECT_EQ(h["Ulimits"], json::parse(R"([{"Name":"nofile","Soft":1024,"Hard":4096}])"));
+  EXPECT_EQ(h["Init"], true);
+  EXPECT_EQ(h["CapAdd"], json({"NET_ADMIN"}));
+  EXPECT_EQ(h["CapDrop"], json({"MKNOD"}));
+  EXPECT_EQ(h["ShmSize"], 64LL << 20);
+  EXPECT_EQ(h["Tmpfs"], json({{"/run", "size=16m,noexec"}}));
+  EXPECT_EQ(h["ReadonlyRootfs"], true);
+  EXPECT_EQ(h["Binds"], json({"/srv/data:/data:ro"}));
+  EXPECT_EQ(h["Mounts"][0]["Source"], "ecs-" + s.task_id + "-cache");
+  EXPECT_EQ(h["Mounts"][0]["Target"], "/cache");
+  EXPECT_FALSE(h.contains("Privileged"));
+}
+
+TEST(CreateBody, UnsetEntryPointAndCommandComeFromTheImage) {
+  auto body = CreateBody(Spec(R"({"name":"web"})"), {});
+  ASSERT_TRUE(body.ok());
+  EXPECT_FALSE(body->contains("Entrypoint"));
+  EXPECT_FALSE(body->contains("Cmd"));
+}
+
+TEST(CreateBody, PrivilegedNeedsTheDaemonsPermission) {
+  auto refused = CreateBody(Spec(R"({"name":"web","privileged":true})"), {});
+  ASSERT_FALSE(refused.ok());
+  EXPECT_NE(refused.status().message().find("--docker-allow-privileged"), std::string::npos);
+  CreateOptions o;
+  o.allow_privileged = true;
+  auto allowed = CreateBody(Spec(R"({"name":"web","privileged":true})"), o);
+  ASSERT_TRUE(allowed.ok());
+  EXPECT_EQ((*allowed)["HostConfig"]["Privileged"], true);
+}
+
+TEST(CreateBody, UnknownVolumeIsRefused) {
+  auto r = CreateBody(Spec(R"({"name":"web","mountPoints":[{"sourceVolume":"nope",
+                                "containerPath":"/x"}]})"), {});
+  ASSERT_FALSE(r.ok());
+  EXPECT_NE(r.status().message().find("'nope'"), std::string::npos);
+}
+
+TEST(CreateBody, BridgePortsBindOnLoopbackWithDynamicHostPorts) {
+  CreateOptions o;
+  o.network_mode = "bridge";
+  auto r = CreateBody(Spec(R"({"name":"web","portMappings":[{"containerPort":80},
+                                {"containerPort":53,"hostPort":5353,"protocol":"udp"}]})"), o);
+  ASSERT_TRUE(r.ok());
+  EXPECT_EQ((*r)["HostConfig"]["PortBindings"],
+            json::parse(R"({"80/tcp":[{"HostIp":"127.0.0.1","HostPort":""}],
+                            "53/udp":[{"HostIp":"127.0.0.1","HostPort":"5353"}]})"));
+}
+
+}  // namespace
+}  // namespace berth::docker

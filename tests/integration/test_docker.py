@@ -1,0 +1,220 @@
+"""The Docker driver (issue 7): tasks run as Docker containers from their images through a
+private dockerd (tests/docker/dockerd.sh, a CTest fixture; the test image berth-test/busybox:1
+is FROM scratch + Debian's static busybox, with CMD ["echo","from-the-image"]).
+
+Covers: the image's CMD when the definition sets none, entryPoint/command/environment/user/
+workingDirectory, ECS's and berth's labels, exit codes, the log pipeline (stdout and stderr,
+no line lost), StopTask (SIGTERM, then SIGKILL after stopTimeout), OOM kills, a failed pull
+(CannotPullContainerError), health checks run inside the container, the metadata endpoint and
+its Docker stats from inside a container, and removal of stopped containers.
+"""
+import json
+import os
+import socket
+import time
+import unittest
+import http.client
+
+import harness
+
+DOCKER_DIR = os.environ.get("BERTH_DOCKER_DIR", "")
+UNAVAILABLE = None
+if not DOCKER_DIR or not os.path.isdir(DOCKER_DIR):
+    UNAVAILABLE = "no test dockerd (run through ctest: the docker.start fixture starts it)"
+elif os.path.exists(os.path.join(DOCKER_DIR, "unavailable")):
+    UNAVAILABLE = open(os.path.join(DOCKER_DIR, "unavailable")).read().strip()
+IMAGE = "berth-test/busybox:1"
+D = None
+
+
+class UnixHTTPConnection(http.client.HTTPConnection):
+    def __init__(self, path):
+        super().__init__("docker")
+        self.path = path
+
+    def connect(self):
+        self.sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        self.sock.connect(self.path)
+
+
+def docker_api(method, path):
+    conn = UnixHTTPConnection(os.path.join(DOCKER_DIR, "docker.sock"))
+    conn.request(method, "/v1.41" + path)
+    r = conn.getresponse()
+    body = r.read()
+    conn.close()
+    return r.status, (json.loads(body) if body else None)
+
+
+def setUpModule():
+    global D
+    if UNAVAILABLE:
+        raise unittest.SkipTest("Docker cannot run here: " + UNAVAILABLE)
+    env = dict(os.environ)
+    env["DOCKER_HOST"] = open(os.path.join(DOCKER_DIR, "docker_host")).read().strip()
+    D = harness.Daemon(extra_args=("--driver", "docker", "--docker-remove-delay", "2"),
+                       env=env).start()
+
+
+def tearDownModule():
+    if D:
+        D.cleanup()
+
+
+class DockerDriverTest(unittest.TestCase):
+    def setUp(self):
+        self.ecs = D.boto()
+        self.logs = D.boto("logs")
+
+    def run_task(self, family, containers, wait="tasks_stopped", **kwargs):
+        self.ecs.register_task_definition(family=family, networkMode="host",
+                                          containerDefinitions=containers, **kwargs)
+        r = self.ecs.run_task(taskDefinition=family)
+        self.assertEqual(r["failures"], [])
+        arn = r["tasks"][0]["taskArn"]
+        harness.fast_waiter(self.ecs, wait, delay=0.2, attempts=300).wait(tasks=[arn])
+        return self.ecs.describe_tasks(tasks=[arn])["tasks"][0]
+
+    def log_lines(self, group, stream, count, timeout=15):
+        lines = []
+
+        def enough():
+            nonlocal lines
+            try:
+                ev = self.logs.get_log_events(logGroupName=group, logStreamName=stream,
+                                              startFromHead=True)["events"]
+            except self.logs.exceptions.ResourceNotFoundException:
+                return False
+            lines = [e["message"] for e in ev]
+            return len(lines) >= count
+        harness.wait_for(enough, timeout=timeout, what="%d log events in %s" % (count, stream))
+        return lines
+
+    def awslogs(self, group):
+        return {"logDriver": "awslogs", "options": {
+            "awslogs-group": group, "awslogs-region": "us-east-1",
+            "awslogs-stream-prefix": "ecs", "awslogs-create-group": "true"}}
+
+    def test_the_images_command_runs_when_the_definition_sets_none(self):
+        task = self.run_task("image-cmd", [{"name": "app", "image": IMAGE, "memory": 32,
+                                            "logConfiguration": self.awslogs("/t/image-cmd")}])
+        (c,) = task["containers"]
+        self.assertEqual(c["exitCode"], 0)
+        self.assertEqual(task["stopCode"], "EssentialContainerExited")
+        self.assertEqual(len(c["runtimeId"]), 64)
+        tid = task["taskArn"].rsplit("/", 1)[1]
+        self.assertEqual(self.log_lines("/t/image-cmd", "ecs/app/" + tid, 1), ["from-the-image"])
+        self.assertIn("pullStartedAt", task)
+        self.assertGreaterEqual(task["pullStoppedAt"], task["pullStartedAt"])
+
+    def test_fields_labels_exit_code_and_every_line_of_both_streams(self):
+        script = ("echo user=$(id -u):$(id -g) cwd=$(pwd) greeting=$GREETING; "
+                  "for i in $(seq 1 500); do echo out-$i; echo err-$i >&2; done; exit 7")
+        task = self.run_task("fields", [{
+            "name": "app", "image": IMAGE, "memory": 32,
+            "entryPoint": ["sh", "-c"], "command": [script],
+            "environment": [{"name": "GREETING", "value": "hello docker"}],
+            "user": "1000:1000", "workingDirectory": "/tmp",
+            "dockerLabels": {"team": "web"},
+            "logConfiguration": self.awslogs("/t/fields")}])
+        (c,) = task["containers"]
+        self.assertEqual(c["exitCode"], 7)
+        tid = task["taskArn"].rsplit("/", 1)[1]
+        lines = self.log_lines("/t/fields", "ecs/app/" + tid, 1001)
+        self.assertEqual(lines[0], "user=1000:1000 cwd=/tmp greeting=hello docker")
+        self.assertEqual(sorted(l for l in lines if l.startswith("out-")),
+                         sorted("out-%d" % i for i in range(1, 501)))
+        self.assertEqual(sorted(l for l in lines if l.startswith("err-")),
+                         sorted("err-%d" % i for i in range(1, 501)))
+        status, info = docker_api("GET", "/containers/%s/json" % c["runtimeId"])
+        self.assertEqual(status, 200)
+        labels = info["Config"]["Labels"]
+        self.assertEqual(labels["team"], "web")
+        self.assertEqual(labels["com.amazonaws.ecs.task-arn"], task["taskArn"])
+        self.assertEqual(labels["com.amazonaws.ecs.container-name"], "app")
+        self.assertEqual(labels["berth.task-id"], tid)
+        self.assertEqual(info["HostConfig"]["Memory"], 32 << 20)
+        # Removed --docker-remove-delay (2 s) after it stopped.
+        harness.wait_for(lambda: docker_api("GET", "/containers/%s/json" % c["runtimeId"])[0] == 404,
+                         timeout=15, what="the stopped container's removal")
+
+    def test_stop_task_sends_sigterm_then_sigkill_after_the_stop_timeout(self):
+        # As in Docker, PID 1 gets only the signals it handles: `sleep` as PID 1 ignores SIGTERM,
+        # under initProcessEnabled's init it dies of it; a shell with a trap exits on its own.
+        self.ecs.register_task_definition(family="stopper", networkMode="host", containerDefinitions=[
+            {"name": "polite", "image": IMAGE, "memory": 16, "command": ["sleep", "60"],
+             "linuxParameters": {"initProcessEnabled": True}},
+            {"name": "trapping", "image": IMAGE, "memory": 16, "entryPoint": ["sh", "-c"],
+             "command": ["trap 'exit 3' TERM; while true; do sleep 0.2; done"]},
+            {"name": "stubborn", "image": IMAGE, "memory": 16, "stopTimeout": 2,
+             "entryPoint": ["sh", "-c"], "command": ["trap '' TERM; while true; do sleep 1; done"]}])
+        arn = self.ecs.run_task(taskDefinition="stopper")["tasks"][0]["taskArn"]
+        harness.fast_waiter(self.ecs, "tasks_running", delay=0.2, attempts=150).wait(tasks=[arn])
+        t0 = time.time()
+        self.ecs.stop_task(task=arn, reason="test")
+        harness.fast_waiter(self.ecs, "tasks_stopped", delay=0.2, attempts=150).wait(tasks=[arn])
+        took = time.time() - t0
+        task = self.ecs.describe_tasks(tasks=[arn])["tasks"][0]
+        codes = {c["name"]: c.get("exitCode") for c in task["containers"]}
+        self.assertEqual(codes["polite"], 143)     # SIGTERM, forwarded by the init
+        self.assertEqual(codes["trapping"], 3)     # its own TERM handler
+        self.assertEqual(codes["stubborn"], 137)   # SIGKILL after its 2 s stopTimeout
+        self.assertEqual(task["stopCode"], "UserInitiated")
+        self.assertGreaterEqual(took, 1.5)
+
+    def test_an_oom_kill_is_reported(self):
+        task = self.run_task("oom", [{
+            "name": "hog", "image": IMAGE, "memory": 8, "entryPoint": ["sh", "-c"],
+            "command": ["x=0123456789; while true; do x=$x$x; done"]}])
+        (c,) = task["containers"]
+        self.assertEqual(c["exitCode"], 137)
+        self.assertEqual(c["reason"], "OutOfMemoryError: Container killed due to memory usage")
+
+    def test_a_failed_pull_stops_the_task(self):
+        task = self.run_task("nopull", [{"name": "app", "image": "127.0.0.1:1/nope/nothing:1",
+                                         "memory": 16}])
+        self.assertEqual(task["stopCode"], "TaskFailedToStart")
+        self.assertTrue(task["stoppedReason"].startswith("CannotPullContainerError:"),
+                        task["stoppedReason"])
+        self.assertTrue(task["containers"][0]["reason"].startswith("CannotPullContainerError:"))
+
+    def test_health_checks_run_inside_the_container(self):
+        task = self.run_task("healthy", [{
+            "name": "app", "image": IMAGE, "memory": 16, "entryPoint": ["sh", "-c"],
+            "command": ["sleep 1; touch /tmp/ready; sleep 60"],
+            "healthCheck": {"command": ["CMD-SHELL", "test -f /tmp/ready"], "interval": 5,
+                            "timeout": 2, "retries": 3, "startPeriod": 0}}], wait="tasks_running")
+        arn = task["taskArn"]
+        harness.wait_for(lambda: self.ecs.describe_tasks(tasks=[arn])["tasks"][0]
+                         ["containers"][0].get("healthStatus") == "HEALTHY", timeout=20,
+                         what="HEALTHY from a check that only passes inside the container")
+        self.ecs.stop_task(task=arn)
+
+    def test_the_metadata_endpoint_answers_inside_a_container(self):
+        script = ('wget -qO- "$ECS_CONTAINER_METADATA_URI_V4/task"; echo; '
+                  'wget -qO- "$ECS_CONTAINER_METADATA_URI_V4/stats"; echo')
+        task = self.run_task("meta", [{"name": "app", "image": IMAGE, "memory": 32,
+                                       "entryPoint": ["sh", "-c"], "command": [script],
+                                       "logConfiguration": self.awslogs("/t/meta")}])
+        tid = task["taskArn"].rsplit("/", 1)[1]
+        lines = self.log_lines("/t/meta", "ecs/app/" + tid, 2)
+        meta, stats = json.loads(lines[0]), json.loads(lines[1])
+        self.assertEqual(meta["TaskARN"], task["taskArn"])
+        self.assertEqual(meta["Containers"][0]["DockerId"], task["containers"][0]["runtimeId"])
+        self.assertEqual(stats["memory_stats"]["limit"], 32 << 20)
+        self.assertGreater(stats["memory_stats"]["usage"], 0)
+
+    def test_awsvpc_is_refused_with_a_clear_reason(self):
+        if os.geteuid() != 0:
+            self.skipTest("awsvpc needs root")
+        self.ecs.register_task_definition(family="vpc", networkMode="awsvpc",
+                                          containerDefinitions=[{"name": "app", "image": IMAGE,
+                                                                 "memory": 16}])
+        arn = self.ecs.run_task(taskDefinition="vpc")["tasks"][0]["taskArn"]
+        harness.fast_waiter(self.ecs, "tasks_stopped", delay=0.2, attempts=150).wait(tasks=[arn])
+        task = self.ecs.describe_tasks(tasks=[arn])["tasks"][0]
+        self.assertIn("awsvpc and bridge are not supported", task["containers"][0]["reason"])
+
+
+if __name__ == "__main__":
+    unittest.main()
