@@ -1,6 +1,8 @@
 #include "docker/docker_driver.h"
 
+#include <fcntl.h>
 #include <signal.h>
+#include <unistd.h>
 
 #include <chrono>
 #include <cstdio>
@@ -8,6 +10,7 @@
 
 #include "docker/container_config.h"
 #include "docker/log_frames.h"
+#include "docker/pause_image.h"
 
 namespace berth::docker {
 
@@ -154,13 +157,15 @@ void DockerDriver::PrepareImage(const std::string& image, std::function<void(Sta
 Result<std::string> DockerDriver::Start(const driver::ProcessSpec& spec,
                                         driver::ExitCallback on_exit,
                                         driver::OutputCallback on_output) {
-  if (spec.netns_fd >= 0) {
-    return FailedPrecondition(
-        "CannotStartContainerError: berth's Docker driver runs tasks with networkMode host or "
-        "none; awsvpc and bridge are not supported by it yet");
-  }
   CreateOptions opts;
   opts.network_mode = spec.network_mode == "none" ? "none" : "host";
+  if (spec.netns_fd >= 0) {
+    auto pause = sandboxes_.find(spec.task_id);
+    if (pause == sandboxes_.end()) {
+      return FailedPrecondition("CannotStartContainerError: the task's pause container is gone");
+    }
+    opts.network_mode = "container:" + pause->second;
+  }
   opts.allow_privileged = options_.allow_privileged;
   opts.berth_labels = options_.labels;
   opts.berth_labels["berth.task-id"] = spec.task_id;
@@ -306,6 +311,10 @@ void DockerDriver::KillAll() {
     for (const auto& [id, w] : running_) ids.push_back(id);
   }
   for (const auto& id : ids) (void)engine_->Call("POST", "/containers/" + id + "/kill?signal=SIGKILL");
+  for (const auto& [task, id] : sandboxes_) {
+    (void)engine_->Call("DELETE", "/containers/" + id + "?force=1&v=1");
+  }
+  sandboxes_.clear();
   // Their watchers end as the containers do; wait for them (bounded).
   for (int i = 0; i < 100; ++i) {
     {
@@ -314,6 +323,78 @@ void DockerDriver::KillAll() {
     }
     std::this_thread::sleep_for(std::chrono::milliseconds(50));
   }
+}
+
+Status DockerDriver::EnsurePauseImage() {
+  if (pause_image_ready_) return Status::Ok();
+  auto local = engine_->Call("GET", "/images/" + Escape(kPauseImage) + "/json");
+  if (!local.ok()) return local.status();
+  if (local->status != 200) {
+    std::string repo = kPauseImage;
+    std::string tag = repo.substr(repo.rfind(':') + 1);
+    repo.resize(repo.rfind(':'));
+    auto imported =
+        engine_->Call("POST", "/images/create?fromSrc=-&repo=" + Escape(repo) + "&tag=" + tag,
+                      PauseImageTar(), 60000, {{"Content-Type", "application/x-tar"}});
+    if (!imported.ok()) return imported.status();
+    if (imported->status != 200) {
+      return Internal("importing " + std::string(kPauseImage) + ": " +
+                      EngineClient::MessageOf(*imported));
+    }
+  }
+  pause_image_ready_ = true;
+  return Status::Ok();
+}
+
+Result<int> DockerDriver::CreateTaskSandbox(const std::string& task_id) {
+  if (Status st = EnsurePauseImage(); !st.ok()) {
+    return FailedPrecondition("the pause container's image: " + st.message());
+  }
+  json labels = json::object();
+  for (const auto& [k, v] : options_.labels) labels[k] = v;
+  labels["berth.task-id"] = task_id;
+  labels["berth.container"] = "~internal~ecs~pause";
+  json body = {{"Image", kPauseImage},
+               {"Entrypoint", json::array({"/pause"})},
+               {"Labels", labels},
+               {"HostConfig", {{"NetworkMode", "none"}, {"CpuShares", 2}}}};
+  std::string name = "berth-" + task_id.substr(0, 12) + "-internalecspause";
+  auto created = engine_->Call("POST", "/containers/create?name=" + Escape(name), body.dump());
+  if (!created.ok()) return created.status();
+  if (created->status != 201) {
+    return FailedPrecondition("creating the pause container: " + EngineClient::MessageOf(*created));
+  }
+  std::string id = json::parse(created->body, nullptr, false).value("Id", "");
+  sandboxes_[task_id] = id;
+  auto started = engine_->Call("POST", "/containers/" + id + "/start");
+  if (!started.ok() || started->status != 204) {
+    ReleaseTaskSandbox(task_id);
+    return FailedPrecondition("starting the pause container: " +
+                              (started.ok() ? EngineClient::MessageOf(*started)
+                                            : started.status().message()));
+  }
+  auto inspected = engine_->Call("GET", "/containers/" + id + "/json");
+  int pid = 0;
+  if (inspected.ok() && inspected->status == 200) {
+    auto j = json::parse(inspected->body, nullptr, false);
+    if (j.is_object() && j.contains("State")) pid = j["State"].value("Pid", 0);
+  }
+  int fd = pid > 0 ? open(("/proc/" + std::to_string(pid) + "/ns/net").c_str(),
+                          O_RDONLY | O_CLOEXEC)
+                   : -1;
+  if (fd < 0) {
+    ReleaseTaskSandbox(task_id);
+    return FailedPrecondition("cannot open the pause container's network namespace");
+  }
+  return fd;
+}
+
+void DockerDriver::ReleaseTaskSandbox(const std::string& task_id) {
+  auto it = sandboxes_.find(task_id);
+  if (it == sandboxes_.end()) return;
+  std::string id = it->second;
+  sandboxes_.erase(it);
+  Spawn([this, id] { (void)engine_->Call("DELETE", "/containers/" + id + "?force=1&v=1"); });
 }
 
 Result<driver::ContainerStats> DockerDriver::Stats(const std::string& runtime_id) {

@@ -15,8 +15,10 @@
 //                 posts on_exit to the Executor — after all of the container's output.
 //   removed       `remove_delay_ms` after the exit (DELETE /containers/ID?force=1&v=1).
 // Health checks run inside the container (exec), as Docker's own HEALTHCHECK would.
-// Networks: host and none; awsvpc and bridge tasks (a berth network namespace) are refused at
-// start until the pause-container design lands.
+// Networks: host and none directly; awsvpc and bridge through a pause container per task
+// (CreateTaskSandbox: berth/pause:1, NetworkMode none, imported from the embedded static
+// binary on first use) whose namespace TaskNetworks wires to berth's bridge, and which every
+// container of the task joins (NetworkMode container:<pause>), as the ECS agent does.
 //
 // Threads: every method on the control thread; on_output on the container's watcher thread;
 // on_exit and probe results posted to the Executor. Watchers are joined by KillAll and the
@@ -63,6 +65,8 @@ class DockerDriver : public driver::Driver {
   Status Signal(const std::string& runtime_id, int sig) override;
   void KillAll() override;
   Result<driver::ContainerStats> Stats(const std::string& runtime_id) override;
+  Result<int> CreateTaskSandbox(const std::string& task_id) override;
+  void ReleaseTaskSandbox(const std::string& task_id) override;
   std::string Name() const override { return "docker"; }
 
   const EngineClient& engine() const { return *engine_; }
@@ -72,12 +76,15 @@ class DockerDriver : public driver::Driver {
   void RunWatch(const std::shared_ptr<Watch>& w);
   void Remove(const std::string& id);
   void Spawn(std::function<void()> fn);
+  Status EnsurePauseImage();
 
   Executor& executor_;
   std::unique_ptr<EngineClient> engine_;
   const DockerDriverOptions options_;
   std::mutex mu_;
   std::map<std::string, std::shared_ptr<Watch>> running_;  // by container id
+  std::map<std::string, std::string> sandboxes_;  // task id → pause container id (control thread)
+  bool pause_image_ready_ = false;
   struct Worker {
     std::thread thread;
     std::shared_ptr<std::atomic<bool>> done;

@@ -2,6 +2,8 @@
 
 #include <curl/curl.h>
 
+#include <strings.h>
+
 #include <cstdio>
 #include <mutex>
 #include <nlohmann/json.hpp>
@@ -129,8 +131,12 @@ Result<EngineResponse> EngineClient::Exchange(
   t.api_header = api_header;
   std::string url = "http://docker" + url_path;
   curl_slist* list = nullptr;
-  if (!json_body.empty()) list = curl_slist_append(list, "Content-Type: application/json");
-  for (const auto& [k, v] : headers) list = curl_slist_append(list, (k + ": " + v).c_str());
+  bool typed = false;
+  for (const auto& [k, v] : headers) {
+    list = curl_slist_append(list, (k + ": " + v).c_str());
+    if (strcasecmp(k.c_str(), "Content-Type") == 0) typed = true;
+  }
+  if (!json_body.empty() && !typed) list = curl_slist_append(list, "Content-Type: application/json");
   curl_easy_setopt(h, CURLOPT_UNIX_SOCKET_PATH, socket_path_.c_str());
   curl_easy_setopt(h, CURLOPT_URL, url.c_str());
   curl_easy_setopt(h, CURLOPT_CUSTOMREQUEST, method.c_str());

@@ -38,7 +38,8 @@ class EngineClient {
   const std::string& api_version() const { return api_version_; }
   const std::string& socket_path() const { return socket_path_; }
 
-  // method + path (with its query, without the version prefix); a JSON body when non-empty.
+  // method + path (with its query, without the version prefix); a JSON body when non-empty
+  // (another Content-Type may be given in headers, e.g. application/x-tar).
   // timeout_ms 0 = none. Unavailable when the engine cannot be reached; any HTTP status is a
   // response (callers map 4xx/5xx to their errors with MessageOf).
   Result<EngineResponse> Call(const std::string& method, const std::string& path,

@@ -112,6 +112,12 @@ class Driver {
     return Start(spec, std::move(on_exit), [](Stream, std::string_view) {});
   }
 
+  // For a task with a network of its own (awsvpc, bridge): a network namespace the driver
+  // keeps for the task's containers — an image driver's pause container — as an fd the caller
+  // owns; -1 (the default) lets the caller make one. ReleaseTaskSandbox once the task stopped.
+  virtual Result<int> CreateTaskSandbox(const std::string& task_id) { return -1; }
+  virtual void ReleaseTaskSandbox(const std::string& task_id) {}
+
   // Resource use of a running container. NotFound when it is not running (any more).
   virtual Result<ContainerStats> Stats(const std::string& runtime_id) {
     return NotFound("no statistics for container " + runtime_id);

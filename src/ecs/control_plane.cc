@@ -225,7 +225,10 @@ Status ControlPlane::Reset() {
   for (auto& [id, e] : tasks_) e->runner.reset();
   driver_.KillAll();
   if (options_.networks != nullptr) {
-    for (auto& [id, e] : tasks_) options_.networks->Destroy(id);
+    for (auto& [id, e] : tasks_) {
+      options_.networks->Destroy(id);
+      driver_.ReleaseTaskSandbox(id);
+    }
   }
   tasks_.clear();
   task_order_.clear();

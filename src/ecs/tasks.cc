@@ -276,7 +276,17 @@ Result<RunTaskResult> ControlPlane::RunTask(const RequestContext& ctx, const Run
       auto it = tasks_.find(id);
       if (it == tasks_.end() || it->second.get() != raw || !raw->runner) return;
       if (own_network) {
-        auto net = options_.networks->Create(id);
+        // An image driver keeps the namespace in a pause container; the process driver lets
+        // TaskNetworks make one.
+        auto sandbox = driver_.CreateTaskSandbox(id);
+        if (!sandbox.ok()) {
+          raw->runner->Stop(model::StopCode::kTaskFailedToStart,
+                            "ResourceInitializationError: unable to set up the task's network "
+                            "namespace: " + sandbox.status().message());
+          return;
+        }
+        auto net = options_.networks->Create(id, *sandbox);
+        if (*sandbox >= 0) close(*sandbox);  // TaskNetworks keeps its own
         if (!net.ok()) {
           raw->runner->Stop(model::StopCode::kTaskFailedToStart,
                             "ResourceInitializationError: unable to set up the task's network "
@@ -311,6 +321,7 @@ void ControlPlane::OnTaskChanged(const std::string& id, const model::Task& t, bo
       if (it2 == tasks_.end()) return;
       it2->second->runner.reset();
       if (options_.networks != nullptr) options_.networks->Destroy(id);
+      driver_.ReleaseTaskSandbox(id);
       CheckAllStopped();
     });
   }

@@ -56,13 +56,15 @@ struct NewNamespace {
 
 // unshare() moves only the calling thread, so a thread of its own enters the new namespace,
 // opens it and a netlink socket there, and ends; the daemon's threads never leave the host's.
-Result<NewNamespace> MakeNamespace() {
+// With existing >= 0 the thread enters that namespace instead (a driver's, e.g. a pause
+// container's): the result holds a duplicate of the fd.
+Result<NewNamespace> MakeNamespace(int existing) {
   NewNamespace ns;
   try {
-    std::thread worker([&ns] {
-      if (unshare(CLONE_NEWNET) != 0) {
-        ns.status = FailedPrecondition(std::string("creating a network namespace: ") +
-                                       std::strerror(errno));
+    std::thread worker([&ns, existing] {
+      if (existing >= 0 ? setns(existing, CLONE_NEWNET) != 0 : unshare(CLONE_NEWNET) != 0) {
+        ns.status = FailedPrecondition(std::string(existing >= 0 ? "entering" : "creating") +
+                                       " a network namespace: " + std::strerror(errno));
         return;
       }
       ns.netns.reset(open("/proc/thread-self/ns/net", O_RDONLY | O_CLOEXEC));
@@ -178,7 +180,7 @@ Status TaskNetworks::EnsureBridgeLocked() {
   return Status::Ok();
 }
 
-Result<TaskNetwork> TaskNetworks::Create(const std::string& task_id) {
+Result<TaskNetwork> TaskNetworks::Create(const std::string& task_id, int existing_netns) {
   BERTH_RETURN_IF_ERROR(Available());
   if (task_id.empty()) return InvalidArgument("a task network needs a task id");
   std::lock_guard<std::mutex> lock(mu_);
@@ -214,7 +216,7 @@ Result<TaskNetwork> TaskNetworks::Create(const std::string& task_id) {
     return Status(st.code(), "setting up the network of task " + task_id + ": " + st.message());
   };
 
-  Result<NewNamespace> ns = MakeNamespace();
+  Result<NewNamespace> ns = MakeNamespace(existing_netns);
   if (!ns.ok()) return fail(ns.status());
   entry.netns_fd = ns->netns.release();
   NetlinkSocket& inside = *ns->netlink;

@@ -79,7 +79,9 @@ class TaskNetworks {
   // Errors: as Available(); AlreadyExists for a task_id that has a network; ResourceExhausted
   // when the subnet is full; Internal/FailedPrecondition when the kernel refuses (its reason in
   // the message). A failed Create leaves nothing behind.
-  Result<TaskNetwork> Create(const std::string& task_id);
+  // existing_netns >= 0: set up that namespace (e.g. a Docker pause container's, still owned
+  // by the caller) instead of a new one; TaskNetworks keeps a duplicate of the fd.
+  Result<TaskNetwork> Create(const std::string& task_id, int existing_netns = -1);
 
   // Deletes the task's veth pair (and with it eth0), closes the namespace fd and frees the
   // address. The namespace itself ends when its last process does (stop the task's processes

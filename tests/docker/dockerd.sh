@@ -37,7 +37,7 @@ start)
   root="$dir/image"
   mkdir -p "$root/bin" "$root/tmp"
   cp /bin/busybox "$root/bin/busybox"
-  for applet in sh echo sleep cat env id ls wget true false test touch seq head dd trap kill; do
+  for applet in sh echo sleep cat env id ls wget true false test touch seq head dd kill httpd mkdir; do
     ln -sf busybox "$root/bin/$applet"
   done
   tar -C "$root" -cf "$dir/image.tar" .

@@ -6,7 +6,8 @@ Covers: the image's CMD when the definition sets none, entryPoint/command/enviro
 workingDirectory, ECS's and berth's labels, exit codes, the log pipeline (stdout and stderr,
 no line lost), StopTask (SIGTERM, then SIGKILL after stopTimeout), OOM kills, a failed pull
 (CannotPullContainerError), health checks run inside the container, the metadata endpoint and
-its Docker stats from inside a container, and removal of stopped containers.
+its Docker stats from inside a container, removal of stopped containers, and an awsvpc task
+whose containers share localhost through berth's pause container.
 """
 import json
 import os
@@ -52,7 +53,8 @@ def setUpModule():
         raise unittest.SkipTest("Docker cannot run here: " + UNAVAILABLE)
     env = dict(os.environ)
     env["DOCKER_HOST"] = open(os.path.join(DOCKER_DIR, "docker_host")).read().strip()
-    D = harness.Daemon(extra_args=("--driver", "docker", "--docker-remove-delay", "2"),
+    D = harness.Daemon(extra_args=("--driver", "docker", "--docker-remove-delay", "2",
+                                   "--task-subnet", "10.218.0.0/24", "--task-bridge", "berthit3"),
                        env=env).start()
 
 
@@ -121,7 +123,8 @@ class DockerDriverTest(unittest.TestCase):
         self.assertEqual(c["exitCode"], 7)
         tid = task["taskArn"].rsplit("/", 1)[1]
         lines = self.log_lines("/t/fields", "ecs/app/" + tid, 1001)
-        self.assertEqual(lines[0], "user=1000:1000 cwd=/tmp greeting=hello docker")
+        # (stdout and stderr are two pipes: their relative order is not kept, as in Docker)
+        self.assertIn("user=1000:1000 cwd=/tmp greeting=hello docker", lines)
         self.assertEqual(sorted(l for l in lines if l.startswith("out-")),
                          sorted("out-%d" % i for i in range(1, 501)))
         self.assertEqual(sorted(l for l in lines if l.startswith("err-")),
@@ -204,16 +207,42 @@ class DockerDriverTest(unittest.TestCase):
         self.assertEqual(stats["memory_stats"]["limit"], 32 << 20)
         self.assertGreater(stats["memory_stats"]["usage"], 0)
 
-    def test_awsvpc_is_refused_with_a_clear_reason(self):
-        if os.geteuid() != 0:
-            self.skipTest("awsvpc needs root")
+    @unittest.skipUnless(os.geteuid() == 0, "task networks need root")
+    def test_an_awsvpc_task_shares_localhost_through_its_pause_container(self):
+        web = {"name": "web", "image": IMAGE, "memory": 16, "entryPoint": ["sh", "-c"],
+               "command": ["mkdir -p /www && echo served-by-web > /www/index.html && "
+                           "httpd -f -p 8080 -h /www"]}
+        sidecar = {"name": "sidecar", "image": IMAGE, "memory": 16, "essential": False,
+                   "entryPoint": ["sh", "-c"],
+                   "command": ["for i in $(seq 50); do wget -qO- http://127.0.0.1:8080/ && "
+                               "wget -qO- \"$ECS_CONTAINER_METADATA_URI_V4\" >/dev/null && "
+                               "echo metadata-ok && exit 0; sleep 0.2; done; exit 1"],
+                   "dependsOn": [{"containerName": "web", "condition": "START"}],
+                   "logConfiguration": self.awslogs("/t/awsvpc")}
         self.ecs.register_task_definition(family="vpc", networkMode="awsvpc",
-                                          containerDefinitions=[{"name": "app", "image": IMAGE,
-                                                                 "memory": 16}])
+                                          containerDefinitions=[web, sidecar])
         arn = self.ecs.run_task(taskDefinition="vpc")["tasks"][0]["taskArn"]
-        harness.fast_waiter(self.ecs, "tasks_stopped", delay=0.2, attempts=150).wait(tasks=[arn])
+        harness.fast_waiter(self.ecs, "tasks_running", delay=0.2, attempts=150).wait(tasks=[arn])
+        tid = arn.rsplit("/", 1)[1]
+        # The sidecar reached web on 127.0.0.1 and berth's metadata endpoint on its localhost.
+        self.assertEqual(self.log_lines("/t/awsvpc", "ecs/sidecar/" + tid, 2),
+                         ["served-by-web", "metadata-ok"])
         task = self.ecs.describe_tasks(tasks=[arn])["tasks"][0]
-        self.assertIn("awsvpc and bridge are not supported", task["containers"][0]["reason"])
+        details = {d["name"]: d["value"] for d in task["attachments"][0]["details"]}
+        ip = details["privateIPv4Address"]
+        # The host reaches the task at its own address.
+        import urllib.request
+        with urllib.request.urlopen("http://%s:8080/" % ip, timeout=5) as r:
+            self.assertEqual(r.read(), b"served-by-web\n")
+        web_c = next(c for c in task["containers"] if c["name"] == "web")
+        status, info = docker_api("GET", "/containers/%s/json" % web_c["runtimeId"])
+        pause_id = info["HostConfig"]["NetworkMode"].split(":", 1)[1]
+        status, pause = docker_api("GET", "/containers/%s/json" % pause_id)
+        self.assertEqual(pause["Config"]["Image"], "berth/pause:1")
+        self.ecs.stop_task(task=arn)
+        harness.fast_waiter(self.ecs, "tasks_stopped", delay=0.2, attempts=150).wait(tasks=[arn])
+        harness.wait_for(lambda: docker_api("GET", "/containers/%s/json" % pause_id)[0] == 404,
+                         timeout=15, what="the pause container's removal")
 
 
 if __name__ == "__main__":
