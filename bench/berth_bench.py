@@ -18,6 +18,7 @@ bench/out/results.json and docs/benchmarks.md (with bench/notes.md appended).
   (i) event bus: PutEvents -> match -> in-memory target events/s with 1/100/1,000 rules vs
       moto's matcher on the same events and rules; PutEvents -> webhook latency
       (bench/event_bus_bench.py: bench/events_bench.cc, events_moto.py, events_e2e.py)
+  (j) Docker driver: RunTask -> RUNNING from a local image vs `docker run -d` (bench/docker_bench.py)
 d, e and f share one session (one generated file, one daemon); e and f need d's ingest, which
 runs (and is reported only if d was asked for) whenever any of them is selected.
 """
@@ -37,6 +38,7 @@ import tempfile
 import time
 
 import botocore.auth
+import docker_bench
 import event_bus_bench
 import lb_bench
 import service_bench
@@ -107,9 +109,10 @@ class Proc:
 
 
 class Daemon:
-    def __init__(self, binary, name):
+    def __init__(self, binary, name, driver="process"):
         self.dir = tempfile.mkdtemp(prefix=f"berth-bench-{name}-")
-        self.proc = Proc([binary, "serve", "--listen", "127.0.0.1:0", "--data-dir", self.dir],
+        self.proc = Proc([binary, "serve", "--listen", "127.0.0.1:0", "--data-dir", self.dir,
+                          "--driver", driver],
                          os.path.join(self.dir, "daemon.log"))
         deadline = time.time() + 20
         ep = os.path.join(self.dir, "endpoint")
@@ -733,7 +736,7 @@ def met(ok):
 # a/b/c text of the last full run in place. Each section starts with a "Run:" line saying when
 # and with which binary it was measured. Rendered sections are also written to
 # bench/out/sections/<letter>.md.
-LETTERS = "abcdefghi"
+LETTERS = "abcdefghij"
 
 
 def run_line(m):
@@ -936,7 +939,8 @@ def render_f(m, f):
 RENDER = {"a": render_a, "b": render_b, "c": render_c, "d": render_d, "e": render_e,
           "f": render_f, "g": lambda m, g: lb_bench.render_g(m, g, run_line),
           "h": lambda m, h: service_bench.render_h(m, h, run_line),
-          "i": lambda m, i: event_bus_bench.render_i(m, i, run_line)}
+          "i": lambda m, i: event_bus_bench.render_i(m, i, run_line),
+          "j": lambda m, j: docker_bench.render_j(m, j, run_line)}
 
 
 def parse_doc(path):
@@ -1034,7 +1038,8 @@ def main():
     ap.add_argument("--events-seconds", type=float, default=2.0)
     ap.add_argument("--events-rounds", type=int, default=3)
     ap.add_argument("--events-e2e-n", type=int, default=300)
-    ap.add_argument("--only", default="abcdefghi")
+    ap.add_argument("--docker-n", type=int, default=30)
+    ap.add_argument("--only", default="abcdefghij")
     ap.add_argument("--doc", default=os.path.join(ROOT, "docs", "benchmarks.md"))
     args = ap.parse_args()
     os.makedirs(OUT, exist_ok=True)
@@ -1080,6 +1085,10 @@ def main():
             args.berth, args.events_bench, MOTO_PYTHON, seconds=args.events_seconds,
             rounds=args.events_rounds, e2e_n=args.events_e2e_n)
         log(json.dumps({k: v for k, v in results["i"].items() if k not in ("throughput", "moto")}))
+    if "j" in args.only:
+        log(f"(j) Docker driver RunTask -> RUNNING vs docker run -d, {args.docker_n} each")
+        results["j"] = docker_bench.bench_docker(args.berth, args.docker_n)
+        log(json.dumps(results["j"]))
     for k in LETTERS:
         if k in args.only and k in results:
             results[k]["run"] = m

@@ -104,7 +104,7 @@ def bench_e2e(berth, n=300, warmup=20):
         procs.append(receiver)
         port = int(receiver.stdout.readline())
         log_path = os.path.join(tmp, "daemon.log")
-        daemon = subprocess.Popen([berth, "serve", "--listen", "127.0.0.1:0", "--data-dir", tmp],
+        daemon = subprocess.Popen([berth, "serve", "--listen", "127.0.0.1:0", "--data-dir", tmp, "--driver", "process"],
                                   stdout=open(log_path, "wb"), stderr=subprocess.STDOUT,
                                   start_new_session=True)
         procs.append(daemon)

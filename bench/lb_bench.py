@@ -102,7 +102,7 @@ def start_listener(berth, tmp, tport, extra_args):
     os.makedirs(tmp, exist_ok=True)
     log_path = os.path.join(tmp, "daemon.log")
     logf = open(log_path, "wb")
-    daemon = subprocess.Popen([berth, "serve", "--listen", "127.0.0.1:0", "--data-dir", tmp]
+    daemon = subprocess.Popen([berth, "serve", "--listen", "127.0.0.1:0", "--data-dir", tmp, "--driver", "process"]
                               + list(extra_args),
                               stdout=logf, stderr=subprocess.STDOUT, start_new_session=True)
     ep = os.path.join(tmp, "endpoint")

@@ -162,7 +162,7 @@ def one_update(ecs, rev, old_arns):
 def bench_config(berth, max_pct, min_pct, updates):
     tmp = tempfile.mkdtemp(prefix="berth-bench-svc-")
     logf = open(os.path.join(tmp, "daemon.log"), "wb")
-    daemon = subprocess.Popen([berth, "serve", "--listen", "127.0.0.1:0", "--data-dir", tmp],
+    daemon = subprocess.Popen([berth, "serve", "--listen", "127.0.0.1:0", "--data-dir", tmp, "--driver", "process"],
                               stdout=logf, stderr=subprocess.STDOUT, start_new_session=True)
     try:
         ep = os.path.join(tmp, "endpoint")
