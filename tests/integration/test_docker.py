@@ -15,6 +15,7 @@ import socket
 import time
 import unittest
 import http.client
+import urllib.request
 
 import harness
 
@@ -231,7 +232,6 @@ class DockerDriverTest(unittest.TestCase):
         details = {d["name"]: d["value"] for d in task["attachments"][0]["details"]}
         ip = details["privateIPv4Address"]
         # The host reaches the task at its own address.
-        import urllib.request
         with urllib.request.urlopen("http://%s:8080/" % ip, timeout=5) as r:
             self.assertEqual(r.read(), b"served-by-web\n")
         web_c = next(c for c in task["containers"] if c["name"] == "web")
@@ -243,6 +243,64 @@ class DockerDriverTest(unittest.TestCase):
         harness.fast_waiter(self.ecs, "tasks_stopped", delay=0.2, attempts=150).wait(tasks=[arn])
         harness.wait_for(lambda: docker_api("GET", "/containers/%s/json" % pause_id)[0] == 404,
                          timeout=15, what="the pause container's removal")
+
+
+    @unittest.skipUnless(os.geteuid() == 0, "task networks need root")
+    def test_rolling_deploy_of_a_docker_service_behind_a_listener_loses_nothing(self):
+        from test_service_lb import Load
+        ecs = self.ecs
+        _, out, _ = D.aws("elbv2", "create-load-balancer", "--name", "dweb", "--subnets", "subnet-a")
+        lb = out["LoadBalancers"][0]
+        _, out, _ = D.aws("elbv2", "create-target-group", "--name", "dweb-tg", "--protocol",
+                          "HTTP", "--port", "80", "--target-type", "ip", "--vpc-id", "vpc-1",
+                          "--health-check-interval-seconds", "5",
+                          "--health-check-timeout-seconds", "2", "--healthy-threshold-count", "2",
+                          "--health-check-path", "/")
+        tg = out["TargetGroups"][0]["TargetGroupArn"]
+        D.aws("elbv2", "modify-target-group-attributes", "--target-group-arn", tg, "--attributes",
+              "Key=deregistration_delay.timeout_seconds,Value=3")
+        port = harness.free_port()
+        D.aws("elbv2", "create-listener", "--load-balancer-arn", lb["LoadBalancerArn"],
+              "--protocol", "HTTP", "--port", str(port), "--default-actions",
+              "Type=forward,TargetGroupArn=" + tg)
+
+        def register(version):
+            web = {"name": "web", "image": IMAGE, "memory": 16, "stopTimeout": 5,
+                   "entryPoint": ["sh", "-c"],
+                   "command": ["mkdir -p /www && echo $VERSION > /www/index.html && "
+                               "exec httpd -f -p 80 -h /www"],
+                   "linuxParameters": {"initProcessEnabled": True},
+                   "environment": [{"name": "VERSION", "value": version}],
+                   "portMappings": [{"containerPort": 80}]}
+            ecs.register_task_definition(family="dweb", networkMode="awsvpc",
+                                         containerDefinitions=[web])
+        register("v1")
+        ecs.create_service(serviceName="dweb", taskDefinition="dweb", desiredCount=2,
+                           loadBalancers=[{"targetGroupArn": tg, "containerName": "web",
+                                           "containerPort": 80}])
+
+        def completed(dep_id=None):
+            s = ecs.describe_services(services=["dweb"])["services"][0]
+            d = s["deployments"][0]
+            ok = (len(s["deployments"]) == 1 and d["rolloutState"] == "COMPLETED" and
+                  (dep_id is None or d["id"] == dep_id))
+            return s if ok else None
+        harness.wait_for(completed, timeout=90, interval=0.5, what="first deployment")
+        url = "http://127.0.0.1:%d/" % port
+        with urllib.request.urlopen(url, timeout=5) as r:
+            self.assertEqual(r.read(), b"v1\n")
+        with Load(url) as load:
+            time.sleep(1)
+            register("v2")
+            dep = ecs.update_service(service="dweb", taskDefinition="dweb")["service"]["deployments"][0]["id"]
+            harness.wait_for(lambda: completed(dep), timeout=120, interval=0.5, what="rolling deploy")
+            time.sleep(1)
+        self.assertEqual(load.failed, [], "requests failed during the deploy")
+        self.assertGreater(load.ok, 20)
+        with urllib.request.urlopen(url, timeout=5) as r:
+            self.assertEqual(r.read(), b"v2\n")
+        ecs.delete_service(service="dweb", force=True)
+        harness.fast_waiter(ecs, "services_inactive", delay=1, attempts=60).wait(services=["dweb"])
 
 
 if __name__ == "__main__":
