@@ -86,14 +86,18 @@ int Ps(Client& client, const std::string& cluster, bool all) {
   }
   auto tasks = Describe(client, cluster, arns);
   if (!tasks.ok()) return Fail(tasks.status());
-  printf("%-32s  %-24s  %-12s  %-9s  %-5s  %s\n", "TASK", "DEFINITION", "STATUS", "HEALTH", "AGE",
-         "CONTAINERS");
+  printf("%-32s  %-24s  %-12s  %-9s  %-5s  %-7s  %s\n", "TASK", "DEFINITION", "STATUS", "HEALTH",
+         "AGE", "DRIVER", "CONTAINERS");
   for (const auto& t : *tasks) {
     std::string def = t.value("taskDefinitionArn", "");
     def = def.substr(def.rfind('/') + 1);
-    printf("%-32s  %-24s  %-12s  %-9s  %-5s  %s\n", ShortId(t.value("taskArn", "")).c_str(),
+    std::string driver = "-";
+    for (const auto& a : t.value("attributes", json::array())) {
+      if (a.value("name", "") == "berth.driver") driver = a.value("value", "-");
+    }
+    printf("%-32s  %-24s  %-12s  %-9s  %-5s  %-7s  %s\n", ShortId(t.value("taskArn", "")).c_str(),
            def.c_str(), t.value("lastStatus", "").c_str(), t.value("healthStatus", "").c_str(),
-           Age(t.value("createdAt", 0.0)).c_str(), ContainerSummary(t).c_str());
+           Age(t.value("createdAt", 0.0)).c_str(), driver.c_str(), ContainerSummary(t).c_str());
   }
   return 0;
 }

@@ -123,6 +123,9 @@ int Serve(const ServeOptions& options) {
       docker_options.allow_privileged = options.docker_allow_privileged;
       docker_driver = std::make_unique<docker::DockerDriver>(executor, std::move(*engine),
                                                              docker_options);
+      if (int n = docker_driver->SweepLeftovers(); n > 0) {
+        Log("removed " + std::to_string(n) + " Docker containers left by an earlier daemon");
+      }
     } else if (options.driver == "docker") {
       Log("--driver docker: " + engine.status().message());
       return 1;

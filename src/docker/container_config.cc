@@ -132,6 +132,19 @@ Result<json> CreateBody(const driver::ProcessSpec& spec, const CreateOptions& op
     host["Privileged"] = true;
   }
   if (Status st = AddMounts(spec, host); !st.ok()) return st;
+  if (const json* vf = Member(def, "volumesFrom"); vf && vf->is_array() && !vf->empty()) {
+    json from = json::array();
+    for (const auto& v : *vf) {
+      std::string source = v.value("sourceContainer", "");
+      auto id = options.task_container_ids.find(source);
+      if (id == options.task_container_ids.end()) {
+        return InvalidArgument("CannotCreateContainerError: volumesFrom: container '" + source +
+                               "' of the task has not been created (add a dependsOn on it)");
+      }
+      from.push_back(id->second + (v.value("readOnly", false) ? ":ro" : ":rw"));
+    }
+    host["VolumesFrom"] = from;
+  }
   if (options.network_mode == "bridge") {
     if (const json* pm = Member(def, "portMappings"); pm && pm->is_array()) {
       json exposed = json::object(), bindings = json::object();

@@ -3,7 +3,7 @@
 // environment → Env, cpu → CpuShares (0 and 1 become 2), memory → Memory, memoryReservation →
 // MemoryReservation, ulimits, linuxParameters (initProcessEnabled → Init, capabilities,
 // sharedMemorySize → ShmSize, tmpfs), readonlyRootFilesystem, privileged, dockerLabels,
-// mountPoints over the task's volumes (host paths → Binds, Docker volumes → Mounts),
+// mountPoints over the task's volumes (host paths → Binds, Docker volumes → Mounts), volumesFrom,
 // portMappings (bridge: PortBindings, hostPort 0 → a dynamic port)).
 // Pure functions; any thread.
 #pragma once
@@ -21,6 +21,8 @@ struct CreateOptions {
   std::string network_mode = "host";  // "host", "none", "bridge", or "container:<id>"
   bool allow_privileged = false;      // `berth serve --docker-allow-privileged`
   std::map<std::string, std::string> berth_labels;  // berth's own, to find containers again
+  // The task's containers created so far, name → Docker id (volumesFrom).
+  std::map<std::string, std::string> task_container_ids;
 };
 
 // InvalidArgument (a reason fit for the container's stop reason) for what cannot be run, e.g.

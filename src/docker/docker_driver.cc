@@ -18,6 +18,7 @@ using nlohmann::json;
 
 struct DockerDriver::Watch {
   std::string id;
+  std::string task_id;
   std::string label;  // task_id/container
   driver::ExitCallback on_exit;
   driver::OutputCallback on_output;
@@ -54,6 +55,31 @@ std::string Escape(const std::string& s) {
       snprintf(buf, sizeof buf, "%%%02X", c);
       out += buf;
     }
+  }
+  return out;
+}
+
+// X-Registry-Auth: base64url of the JSON {"username","password"} (the engine's AuthConfig).
+std::string RegistryAuthHeader(const std::string& json_text) {
+  static const char* k = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+  auto j = json::parse(json_text, nullptr, false);
+  json auth = json::object();
+  if (j.is_object()) {
+    auth["username"] = j.value("username", "");
+    auth["password"] = j.value("password", "");
+  }
+  std::string in = auth.dump(), out;
+  size_t i = 0;
+  for (; i + 2 < in.size(); i += 3) {
+    uint32_t v = (uint8_t(in[i]) << 16) | (uint8_t(in[i + 1]) << 8) | uint8_t(in[i + 2]);
+    for (int s = 18; s >= 0; s -= 6) out.push_back(k[(v >> s) & 63]);
+  }
+  if (i + 1 == in.size()) {
+    uint32_t v = uint8_t(in[i]) << 16;
+    out += {k[(v >> 18) & 63], k[(v >> 12) & 63], '=', '='};
+  } else if (i + 2 == in.size()) {
+    uint32_t v = (uint8_t(in[i]) << 16) | (uint8_t(in[i + 1]) << 8);
+    out += {k[(v >> 18) & 63], k[(v >> 12) & 63], k[(v >> 6) & 63], '='};
   }
   return out;
 }
@@ -107,8 +133,11 @@ void DockerDriver::Spawn(std::function<void()> fn) {
                       done});
 }
 
-void DockerDriver::PrepareImage(const std::string& image, std::function<void(Status)> done) {
-  Spawn([this, image, done = std::move(done), alive = std::weak_ptr<int>(alive_)] {
+void DockerDriver::PrepareImage(const std::string& image, const std::string& registry_auth,
+                               std::function<void(Status)> done) {
+  std::vector<std::pair<std::string, std::string>> headers;
+  if (!registry_auth.empty()) headers.push_back({"X-Registry-Auth", RegistryAuthHeader(registry_auth)});
+  Spawn([this, image, headers, done = std::move(done), alive = std::weak_ptr<int>(alive_)] {
     Status result = Status::Ok();
     auto local = engine_->Call("GET", "/images/" + Escape(image) + "/json");
     if (!local.ok()) {
@@ -136,7 +165,8 @@ void DockerDriver::PrepareImage(const std::string& image, std::function<void(Sta
               partial.erase(0, nl + 1);
             }
             return !closing_;
-          });
+          },
+          nullptr, headers);
       if (!partial.empty()) line(partial);
       if (!pulled.ok()) {
         error = pulled.status().message();
@@ -167,6 +197,7 @@ Result<std::string> DockerDriver::Start(const driver::ProcessSpec& spec,
     opts.network_mode = "container:" + pause->second;
   }
   opts.allow_privileged = options_.allow_privileged;
+  opts.task_container_ids = task_containers_[spec.task_id];
   opts.berth_labels = options_.labels;
   opts.berth_labels["berth.task-id"] = spec.task_id;
   opts.berth_labels["berth.container"] = spec.container_name;
@@ -190,8 +221,10 @@ Result<std::string> DockerDriver::Start(const driver::ProcessSpec& spec,
     Remove(id);
     return FailedPrecondition("CannotStartContainerError: Error response from daemon: " + why);
   }
+  task_containers_[spec.task_id][spec.container_name] = id;
   auto w = std::make_shared<Watch>();
   w->id = id;
+  w->task_id = spec.task_id;
   w->label = spec.task_id + "/" + spec.container_name;
   w->on_exit = std::move(on_exit);
   w->on_output = std::move(on_output);
@@ -243,8 +276,20 @@ void DockerDriver::RunWatch(const std::shared_ptr<Watch>& w) {
     if (!alive.lock()) return;
     w->on_exit(st);
     std::string id = w->id;
-    executor_.RunAfter(options_.remove_delay_ms, [this, id, alive] {
-      if (alive.lock()) Remove(id);
+    std::string task_id = w->task_id;
+    executor_.RunAfter(options_.remove_delay_ms, [this, id, task_id, alive] {
+      if (!alive.lock()) return;
+      auto t = task_containers_.find(task_id);
+      if (t != task_containers_.end()) {
+        for (auto it = t->second.begin(); it != t->second.end(); ++it) {
+          if (it->second == id) {
+            t->second.erase(it);
+            break;
+          }
+        }
+        if (t->second.empty()) task_containers_.erase(t);
+      }
+      Remove(id);
     });
   });
 }
@@ -323,6 +368,25 @@ void DockerDriver::KillAll() {
     }
     std::this_thread::sleep_for(std::chrono::milliseconds(50));
   }
+}
+
+int DockerDriver::SweepLeftovers() {
+  json label = json::array();
+  for (const auto& [k, v] : options_.labels) label.push_back(k + "=" + v);
+  if (label.empty()) return 0;  // nothing identifies this daemon's containers
+  json filters = {{"label", label}};
+  auto listed = engine_->Call("GET", "/containers/json?all=1&filters=" + Escape(filters.dump()));
+  if (!listed.ok() || listed->status != 200) return 0;
+  int removed = 0;
+  auto j = json::parse(listed->body, nullptr, false);
+  if (!j.is_array()) return 0;
+  for (const auto& c : j) {
+    std::string id = c.is_object() ? c.value("Id", "") : "";
+    if (id.empty()) continue;
+    auto r = engine_->Call("DELETE", "/containers/" + id + "?force=1&v=1");
+    if (r.ok() && r->status == 204) ++removed;
+  }
+  return removed;
 }
 
 Status DockerDriver::EnsurePauseImage() {

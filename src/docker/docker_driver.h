@@ -56,7 +56,8 @@ class DockerDriver : public driver::Driver {
   DockerDriver& operator=(const DockerDriver&) = delete;
 
   bool RunsImages() const override { return true; }
-  void PrepareImage(const std::string& image, std::function<void(Status)> done) override;
+  void PrepareImage(const std::string& image, const std::string& registry_auth,
+                    std::function<void(Status)> done) override;
   Result<std::string> Start(const driver::ProcessSpec& spec, driver::ExitCallback on_exit,
                             driver::OutputCallback on_output) override;
   Result<std::string> StartProbe(const std::string& container_id,
@@ -71,6 +72,11 @@ class DockerDriver : public driver::Driver {
 
   const EngineClient& engine() const { return *engine_; }
 
+  // At daemon start: removes every container an earlier daemon on the same data dir left
+  // (options.labels match), pause containers included — their tasks were marked STOPPED, so
+  // nothing may keep running for them. Returns how many it removed.
+  int SweepLeftovers();
+
  private:
   struct Watch;
   void RunWatch(const std::shared_ptr<Watch>& w);
@@ -84,6 +90,8 @@ class DockerDriver : public driver::Driver {
   std::mutex mu_;
   std::map<std::string, std::shared_ptr<Watch>> running_;  // by container id
   std::map<std::string, std::string> sandboxes_;  // task id → pause container id (control thread)
+  // task id → container name → Docker id, for volumesFrom (control thread; until removal)
+  std::map<std::string, std::map<std::string, std::string>> task_containers_;
   bool pause_image_ready_ = false;
   struct Worker {
     std::thread thread;

@@ -159,5 +159,17 @@ TEST(CreateBody, BridgePortsBindOnLoopbackWithDynamicHostPorts) {
                             "53/udp":[{"HostIp":"127.0.0.1","HostPort":"5353"}]})"));
 }
 
+TEST(CreateBody, VolumesFromNameTheTasksContainers) {
+  CreateOptions o;
+  o.task_container_ids = {{"data", "abc123"}};
+  auto r = CreateBody(Spec(R"({"name":"web","volumesFrom":[{"sourceContainer":"data",
+                                "readOnly":true}]})"), o);
+  ASSERT_TRUE(r.ok()) << r.status().message();
+  EXPECT_EQ((*r)["HostConfig"]["VolumesFrom"], json({"abc123:ro"}));
+  auto missing = CreateBody(Spec(R"({"name":"web","volumesFrom":[{"sourceContainer":"db"}]})"), o);
+  ASSERT_FALSE(missing.ok());
+  EXPECT_NE(missing.status().message().find("'db'"), std::string::npos);
+}
+
 }  // namespace
 }  // namespace berth::docker

@@ -98,10 +98,12 @@ class Driver {
   // Whether containers run from their images (Docker): the image's ENTRYPOINT/CMD apply when
   // the definition sets none, and PrepareImage matters.
   virtual bool RunsImages() const { return false; }
-  // Makes `image` available before its containers start (a pull when it is not local), then
-  // calls done on the control thread: OK, or FailedPrecondition("CannotPullContainerError: …").
-  // The default (no images) answers at once.
-  virtual void PrepareImage(const std::string& image, std::function<void(Status)> done) {
+  // Makes `image` available before its containers start (a pull when it is not local, with
+  // registry_auth — {"username","password"} JSON from repositoryCredentials, or "" — for the
+  // registry), then calls done on the control thread: OK, or
+  // FailedPrecondition("CannotPullContainerError: …"). The default (no images) answers at once.
+  virtual void PrepareImage(const std::string& image, const std::string& registry_auth,
+                            std::function<void(Status)> done) {
     done(Status::Ok());
   }
   // Runs a health check command (spec.argv) for the running container `container_id`: inside

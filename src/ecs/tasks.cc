@@ -206,6 +206,7 @@ Result<RunTaskResult> ControlPlane::RunTask(const RequestContext& ctx, const Run
     t.group = req.group.empty() ? "family:" + td.family : req.group;
     t.started_by = req.started_by;
     t.launch_type = req.launch_type.empty() ? "EC2" : req.launch_type;
+    t.driver = driver_.Name();
     t.last_status = td.network_mode == "awsvpc" ? TaskStatus::kProvisioning : TaskStatus::kPending;
     t.created_at = executor_.clock().NowMs();
     if (td.cpu) t.cpu = std::to_string(*td.cpu);

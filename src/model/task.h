@@ -103,6 +103,9 @@ struct Task {
   std::string private_ipv4;  // empty = the host's network
   std::string mac_address;
   std::string attachment_id;
+  // The driver that runs (ran) it: "process" or "docker"; shown as the task attribute
+  // berth.driver.
+  std::string driver;
   // "tcp/80"-style host ports the task holds while not STOPPED (host network mode).
   std::vector<std::string> host_ports;
   // Resources reserved on the host while the task is not STOPPED.

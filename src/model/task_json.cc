@@ -136,6 +136,9 @@ json TaskToJson(const Task& t, bool include_tags) {
       {"attributes", json::array({{{"name", "ecs.cpu-architecture"}, {"value", "x86_64"}}})},
       {"enableExecuteCommand", false},
   };
+  if (!t.driver.empty()) {
+    j["attributes"].push_back({{"name", "berth.driver"}, {"value", t.driver}});
+  }
   if (!t.started_by.empty()) j["startedBy"] = t.started_by;
   if (!t.cpu.empty()) j["cpu"] = t.cpu;
   if (!t.memory.empty()) j["memory"] = t.memory;
@@ -188,6 +191,11 @@ Result<Task> TaskFromStorage(const json& j) {
     t.mac_address = extra.value("macAddress", "");
     t.attachment_id = extra.value("attachmentId", "");
     t.host_ports = extra.value("hostPorts", std::vector<std::string>{});
+    if (j.contains("attributes") && j["attributes"].is_array()) {
+      for (const auto& a : j["attributes"]) {
+        if (a.is_object() && a.value("name", "") == "berth.driver") t.driver = a.value("value", "");
+      }
+    }
     t.arn = GetString(j, "taskArn");
     t.cluster_arn = GetString(j, "clusterArn");
     t.task_definition_arn = GetString(j, "taskDefinitionArn");

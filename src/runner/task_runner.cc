@@ -1,7 +1,5 @@
 #include "runner/task_runner.h"
 
-#include <set>
-
 #include <csignal>
 
 #include <algorithm>
@@ -170,12 +168,35 @@ void TaskRunner::Start() {
 }
 
 void TaskRunner::PrepareImages() {
-  std::set<std::string> images;
-  for (const auto& r : runs_) images.insert(r->def->image);
+  // Each image once, with the registry credentials of a container that names them
+  // (repositoryCredentials.credentialsParameter: a Secrets Manager secret holding
+  // {"username","password"}).
+  std::map<std::string, std::string> images;  // image → registry auth JSON
+  const auto& defs = definition_.document.find("containerDefinitions");
+  for (const auto& r : runs_) {
+    std::string& auth = images[r->def->image];
+    if (defs == definition_.document.end() || !defs->is_array() || r->index >= defs->size()) {
+      continue;
+    }
+    const nlohmann::json& cd = (*defs)[r->index];
+    auto rc = cd.find("repositoryCredentials");
+    if (rc == cd.end() || !rc->is_object() || !rc->contains("credentialsParameter")) continue;
+    std::string parameter = rc->value("credentialsParameter", "");
+    auto value = options_.config ? options_.config->ResolveSecret(parameter)
+                                 : Result<std::string>(FailedPrecondition(
+                                       "this daemon has no store for secrets"));
+    if (!value.ok()) {
+      Stop(StopCode::kTaskFailedToStart,
+           "ResourceInitializationError: unable to pull secrets or registry auth: execution "
+           "resource retrieval failed: " + value.status().message());
+      return;
+    }
+    auth = *value;
+  }
   auto pending = std::make_shared<size_t>(images.size());
   auto failure = std::make_shared<std::string>();
-  for (const auto& image : images) {
-    driver_.PrepareImage(image, Guard0([this, pending, failure](Status st) {
+  for (const auto& [image, auth] : images) {
+    driver_.PrepareImage(image, auth, Guard0([this, pending, failure](Status st) {
       if (!st.ok() && failure->empty()) *failure = st.message();
       if (--*pending > 0 || task_.stopped()) return;
       task_.pull_stopped_at = executor_.clock().NowMs();

@@ -36,12 +36,15 @@ class CliTest(unittest.TestCase):
         self.assertRegex(task_id, r"^[0-9a-f]{32}$")
         harness.wait_for(lambda: "RUNNING" in D.berth("ps").stdout, what="ps shows RUNNING")
         ps = D.berth("ps").stdout.splitlines()
-        self.assertEqual(ps[0].split()[:6], ["TASK", "DEFINITION", "STATUS", "HEALTH", "AGE", "CONTAINERS"])
+        self.assertEqual(ps[0].split()[:7],
+                         ["TASK", "DEFINITION", "STATUS", "HEALTH", "AGE", "DRIVER", "CONTAINERS"])
         row = next(line for line in ps if line.startswith(task_id))
         self.assertIn("cli:1", row)
+        self.assertEqual(row.split()[5], "process")
         self.assertIn("web:RUNNING", row)
         described = json.loads(D.berth("describe", task_id).stdout)
         self.assertEqual(described["taskArn"].rsplit("/", 1)[1], task_id)
+        self.assertIn({"name": "berth.driver", "value": "process"}, described["attributes"])
         out = D.berth("stop", task_id, "--reason", "cli test").stdout
         self.assertIn("desired STOPPED", out)
         harness.wait_for(lambda: json.loads(D.berth("describe", task_id).stdout)["lastStatus"] == "STOPPED",

@@ -105,6 +105,7 @@ class DockerDriverTest(unittest.TestCase):
         self.assertEqual(c["exitCode"], 0)
         self.assertEqual(task["stopCode"], "EssentialContainerExited")
         self.assertEqual(len(c["runtimeId"]), 64)
+        self.assertIn({"name": "berth.driver", "value": "docker"}, task["attributes"])
         tid = task["taskArn"].rsplit("/", 1)[1]
         self.assertEqual(self.log_lines("/t/image-cmd", "ecs/app/" + tid, 1), ["from-the-image"])
         self.assertIn("pullStartedAt", task)
@@ -301,6 +302,116 @@ class DockerDriverTest(unittest.TestCase):
             self.assertEqual(r.read(), b"v2\n")
         ecs.delete_service(service="dweb", force=True)
         harness.fast_waiter(ecs, "services_inactive", delay=1, attempts=60).wait(services=["dweb"])
+
+
+class RegistryCredentialsTest(unittest.TestCase):
+    """repositoryCredentials: the secret's username and password reach the registry."""
+
+    def test_the_pull_authenticates_with_the_secret(self):
+        import base64
+        import threading
+        from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+        seen = []
+
+        class Registry(BaseHTTPRequestHandler):
+            def do_GET(self):
+                seen.append(self.headers.get("Authorization"))
+                if self.path == "/v2/" and not self.headers.get("Authorization"):
+                    self.send_response(401)
+                    self.send_header("WWW-Authenticate", 'Basic realm="berth-test"')
+                    self.send_header("Content-Length", "0")
+                    self.end_headers()
+                    return
+                body = b'{"errors":[{"code":"MANIFEST_UNKNOWN","message":"manifest unknown"}]}'
+                self.send_response(200 if self.path == "/v2/" else 404)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+            do_HEAD = do_GET
+
+            def log_message(self, *args):
+                pass
+
+        server = ThreadingHTTPServer(("127.0.0.1", 0), Registry)
+        threading.Thread(target=server.serve_forever, daemon=True).start()
+        self.addCleanup(server.shutdown)
+        port = server.server_address[1]
+        _, out, _ = D.aws("secretsmanager", "create-secret", "--name", "registry/creds",
+                          "--secret-string", json.dumps({"username": "ci", "password": "s3cret"}))
+        ecs = D.boto()
+        ecs.register_task_definition(family="private", networkMode="host", containerDefinitions=[{
+            "name": "app", "image": "127.0.0.1:%d/team/app:1" % port, "memory": 16,
+            "repositoryCredentials": {"credentialsParameter": out["ARN"]}}])
+        arn = ecs.run_task(taskDefinition="private")["tasks"][0]["taskArn"]
+        harness.fast_waiter(ecs, "tasks_stopped", delay=0.2, attempts=150).wait(tasks=[arn])
+        task = ecs.describe_tasks(tasks=[arn])["tasks"][0]
+        self.assertTrue(task["stoppedReason"].startswith("CannotPullContainerError:"), task)
+        expected = "Basic " + base64.b64encode(b"ci:s3cret").decode()
+        self.assertIn(expected, seen)
+
+    def test_a_missing_credentials_secret_stops_the_task(self):
+        ecs = D.boto()
+        ecs.register_task_definition(family="private2", networkMode="host", containerDefinitions=[{
+            "name": "app", "image": IMAGE, "memory": 16,
+            "repositoryCredentials": {"credentialsParameter":
+                                      "arn:aws:secretsmanager:us-east-1:123456789012:secret:nope"}}])
+        arn = ecs.run_task(taskDefinition="private2")["tasks"][0]["taskArn"]
+        harness.fast_waiter(ecs, "tasks_stopped", delay=0.2, attempts=150).wait(tasks=[arn])
+        task = ecs.describe_tasks(tasks=[arn])["tasks"][0]
+        self.assertEqual(task["stopCode"], "TaskFailedToStart")
+        self.assertTrue(task["stoppedReason"].startswith(
+            "ResourceInitializationError: unable to pull secrets or registry auth"), task)
+
+
+class VolumesFromTest(unittest.TestCase):
+    def test_a_container_mounts_the_volumes_of_another(self):
+        ecs = D.boto()
+        logs = D.boto("logs")
+        ecs.register_task_definition(
+            family="vfrom", networkMode="host",
+            volumes=[{"name": "shared", "dockerVolumeConfiguration": {"scope": "task"}}],
+            containerDefinitions=[
+                {"name": "data", "image": IMAGE, "memory": 16, "essential": False,
+                 "entryPoint": ["sh", "-c"], "command": ["echo from-data > /shared/file"],
+                 "mountPoints": [{"sourceVolume": "shared", "containerPath": "/shared"}]},
+                {"name": "app", "image": IMAGE, "memory": 16, "entryPoint": ["sh", "-c"],
+                 "command": ["cat /shared/file"],
+                 "volumesFrom": [{"sourceContainer": "data", "readOnly": True}],
+                 "dependsOn": [{"containerName": "data", "condition": "SUCCESS"}],
+                 "logConfiguration": {"logDriver": "awslogs", "options": {
+                     "awslogs-group": "/t/vfrom", "awslogs-region": "us-east-1",
+                     "awslogs-stream-prefix": "ecs", "awslogs-create-group": "true"}}}])
+        arn = ecs.run_task(taskDefinition="vfrom")["tasks"][0]["taskArn"]
+        harness.fast_waiter(ecs, "tasks_stopped", delay=0.2, attempts=150).wait(tasks=[arn])
+        task = ecs.describe_tasks(tasks=[arn])["tasks"][0]
+        codes = {c["name"]: c.get("exitCode") for c in task["containers"]}
+        self.assertEqual(codes, {"data": 0, "app": 0}, task)
+        tid = arn.rsplit("/", 1)[1]
+        harness.wait_for(lambda: [e["message"] for e in logs.get_log_events(
+            logGroupName="/t/vfrom", logStreamName="ecs/app/" + tid)["events"]] == ["from-data"],
+            timeout=15, what="app read data's volume")
+
+
+class RestartTest(unittest.TestCase):
+    def test_a_restarted_daemon_removes_the_containers_of_the_tasks_it_marked_stopped(self):
+        env = dict(os.environ)
+        env["DOCKER_HOST"] = open(os.path.join(DOCKER_DIR, "docker_host")).read().strip()
+        d = harness.Daemon(extra_args=("--driver", "docker"), env=env).start()
+        self.addCleanup(d.cleanup)
+        ecs = d.boto()
+        ecs.register_task_definition(family="survivor", networkMode="host", containerDefinitions=[
+            {"name": "app", "image": IMAGE, "memory": 16, "command": ["sleep", "600"]}])
+        arn = ecs.run_task(taskDefinition="survivor")["tasks"][0]["taskArn"]
+        harness.fast_waiter(ecs, "tasks_running", delay=0.2, attempts=150).wait(tasks=[arn])
+        cid = ecs.describe_tasks(tasks=[arn])["tasks"][0]["containers"][0]["runtimeId"]
+        d.stop(sig=9)
+        self.assertEqual(docker_api("GET", "/containers/%s/json" % cid)[1]["State"]["Running"], True)
+        d.start()
+        task = d.boto().describe_tasks(tasks=[arn])["tasks"][0]
+        self.assertEqual(task["lastStatus"], "STOPPED")
+        self.assertEqual(docker_api("GET", "/containers/%s/json" % cid)[0], 404)
+        self.assertIn("removed 1 Docker containers left by an earlier daemon", d.logs())
 
 
 if __name__ == "__main__":
