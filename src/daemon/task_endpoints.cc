@@ -18,7 +18,7 @@ api::HttpResponse Json(int status, const json& body) {
   api::HttpResponse r;
   r.status = status;
   r.headers = {{"Content-Type", "application/json"}};
-  r.body = body.dump();
+  r.body = body.dump(-1, ' ', false, json::error_handler_t::replace);
   return r;
 }
 

@@ -12,6 +12,17 @@ const json* Member(const json& j, const char* key) {
   return it == j.end() || it->is_null() ? nullptr : &*it;
 }
 
+// j[key] when j is an object and the member has type T's JSON type, else def (the definition
+// was validated at registration; this only keeps odd input from throwing).
+std::string Str(const json& j, const char* key, std::string def = "") {
+  const json* v = Member(j, key);
+  return v && v->is_string() ? v->get<std::string>() : def;
+}
+long long Int(const json& j, const char* key, long long def = 0) {
+  const json* v = Member(j, key);
+  return v && v->is_number_integer() ? v->get<long long>() : def;
+}
+
 bool Flag(const json& j, const char* key) {
   const json* v = Member(j, key);
   return v && v->is_boolean() && v->get<bool>();
@@ -33,19 +44,21 @@ Status AddMounts(const driver::ProcessSpec& spec, json& host) {
   if (!mounts || !mounts->is_array()) return Status::Ok();
   json binds = json::array(), named = json::array();
   for (const auto& m : *mounts) {
-    std::string source = m.value("sourceVolume", "");
-    std::string target = m.value("containerPath", "");
-    bool read_only = m.value("readOnly", false);
+    std::string source = Str(m, "sourceVolume");
+    std::string target = Str(m, "containerPath");
+    bool read_only = Flag(m, "readOnly");
     const json* volume = nullptr;
-    for (const auto& v : spec.task_volumes) {
-      if (v.is_object() && v.value("name", "") == source) volume = &v;
+    if (spec.task_volumes.is_array()) {
+      for (const auto& v : spec.task_volumes) {
+        if (Str(v, "name") == source) volume = &v;
+      }
     }
     if (!volume) {
       return InvalidArgument("mountPoint sourceVolume '" + source +
                              "' names no volume of the task definition");
     }
     const json* host_cfg = Member(*volume, "host");
-    std::string path = host_cfg ? host_cfg->value("sourcePath", "") : "";
+    std::string path = host_cfg ? Str(*host_cfg, "sourcePath") : "";
     if (!path.empty()) {
       binds.push_back(path + ":" + target + (read_only ? ":ro" : ""));
       continue;
@@ -53,7 +66,7 @@ Status AddMounts(const driver::ProcessSpec& spec, json& host) {
     json mount = {{"Type", "volume"}, {"Target", target}, {"ReadOnly", read_only}};
     const json* docker_cfg = Member(*volume, "dockerVolumeConfiguration");
     // A task-scoped volume without a name of its own gets one per task; shared ones keep theirs.
-    bool shared = docker_cfg && docker_cfg->value("scope", "task") == "shared";
+    bool shared = docker_cfg && Str(*docker_cfg, "scope", "task") == "shared";
     mount["Source"] = shared ? source : "ecs-" + spec.task_id + "-" + source;
     if (docker_cfg) {
       json vol_opts = json::object();
@@ -115,9 +128,9 @@ Result<json> CreateBody(const driver::ProcessSpec& spec, const CreateOptions& op
     if (const json* tmpfs = Member(*lp, "tmpfs"); tmpfs && tmpfs->is_array()) {
       json t = json::object();
       for (const auto& m : *tmpfs) {
-        std::string opts = "size=" + std::to_string(m.value("size", 0)) + "m";
+        std::string opts = "size=" + std::to_string(Int(m, "size")) + "m";
         for (const auto& o : Strings(Member(m, "mountOptions"))) opts += "," + o;
-        t[m.value("containerPath", "")] = opts;
+        t[Str(m, "containerPath")] = opts;
       }
       if (!t.empty()) host["Tmpfs"] = t;
     }
@@ -135,13 +148,13 @@ Result<json> CreateBody(const driver::ProcessSpec& spec, const CreateOptions& op
   if (const json* vf = Member(def, "volumesFrom"); vf && vf->is_array() && !vf->empty()) {
     json from = json::array();
     for (const auto& v : *vf) {
-      std::string source = v.value("sourceContainer", "");
+      std::string source = Str(v, "sourceContainer");
       auto id = options.task_container_ids.find(source);
       if (id == options.task_container_ids.end()) {
         return InvalidArgument("CannotCreateContainerError: volumesFrom: container '" + source +
                                "' of the task has not been created (add a dependsOn on it)");
       }
-      from.push_back(id->second + (v.value("readOnly", false) ? ":ro" : ":rw"));
+      from.push_back(id->second + (Flag(v, "readOnly") ? ":ro" : ":rw"));
     }
     host["VolumesFrom"] = from;
   }
@@ -149,10 +162,9 @@ Result<json> CreateBody(const driver::ProcessSpec& spec, const CreateOptions& op
     if (const json* pm = Member(def, "portMappings"); pm && pm->is_array()) {
       json exposed = json::object(), bindings = json::object();
       for (const auto& m : *pm) {
-        if (!m.contains("containerPort") || !m["containerPort"].is_number_integer()) continue;
-        std::string key = std::to_string(m["containerPort"].get<int>()) + "/" +
-                          m.value("protocol", std::string("tcp"));
-        int host_port = m.value("hostPort", 0);
+        if (Int(m, "containerPort", -1) < 0) continue;
+        std::string key = std::to_string(Int(m, "containerPort")) + "/" + Str(m, "protocol", "tcp");
+        long long host_port = Int(m, "hostPort");
         exposed[key] = json::object();
         bindings[key] = json::array(
             {{{"HostIp", "127.0.0.1"}, {"HostPort", host_port ? std::to_string(host_port) : ""}}});

@@ -6,6 +6,7 @@
 
 #include <chrono>
 #include <cstdio>
+#include <type_traits>
 #include <nlohmann/json.hpp>
 
 #include "docker/container_config.h"
@@ -26,6 +27,31 @@ struct DockerDriver::Watch {
 };
 
 namespace {
+
+// JSON text that never throws: values from env files, secrets or paths may not be UTF-8.
+std::string Dump(const json& j) { return j.dump(-1, ' ', false, json::error_handler_t::replace); }
+
+// j[key] if j is an object with a member of T's type, else def: the engine's answers are read
+// without ever throwing.
+template <typename T>
+T Get(const json& j, const char* key, T def) {
+  if (!j.is_object()) return def;
+  auto it = j.find(key);
+  if (it == j.end()) return def;
+  if constexpr (std::is_same_v<T, std::string>) {
+    return it->is_string() ? it->template get<std::string>() : def;
+  } else if constexpr (std::is_same_v<T, bool>) {
+    return it->is_boolean() ? it->template get<bool>() : def;
+  } else {
+    return it->is_number() ? it->template get<T>() : def;
+  }
+}
+const json& Obj(const json& j, const char* key) {
+  static const json kEmpty = json::object();
+  if (!j.is_object()) return kEmpty;
+  auto it = j.find(key);
+  return it != j.end() && it->is_object() ? *it : kEmpty;
+}
 
 // "name[:tag]" or "name@digest" → the query of POST /images/create.
 std::string PullQuery(const std::string& image) {
@@ -65,10 +91,10 @@ std::string RegistryAuthHeader(const std::string& json_text) {
   auto j = json::parse(json_text, nullptr, false);
   json auth = json::object();
   if (j.is_object()) {
-    auth["username"] = j.value("username", "");
-    auth["password"] = j.value("password", "");
+    auth["username"] = Get<std::string>(j, "username", "");
+    auth["password"] = Get<std::string>(j, "password", "");
   }
-  std::string in = auth.dump(), out;
+  std::string in = Dump(auth), out;
   size_t i = 0;
   for (; i + 2 < in.size(); i += 3) {
     uint32_t v = (uint8_t(in[i]) << 16) | (uint8_t(in[i + 1]) << 8) | uint8_t(in[i + 2]);
@@ -204,7 +230,7 @@ Result<std::string> DockerDriver::Start(const driver::ProcessSpec& spec,
   auto body = CreateBody(spec, opts);
   if (!body.ok()) return FailedPrecondition(body.status().message());
   std::string name = "berth-" + spec.task_id.substr(0, 12) + "-" + spec.container_name;
-  auto created = engine_->Call("POST", "/containers/create?name=" + Escape(name), body->dump());
+  auto created = engine_->Call("POST", "/containers/create?name=" + Escape(name), Dump(*body));
   if (!created.ok()) {
     return FailedPrecondition("CannotCreateContainerError: " + created.status().message());
   }
@@ -213,7 +239,7 @@ Result<std::string> DockerDriver::Start(const driver::ProcessSpec& spec,
                               EngineClient::MessageOf(*created));
   }
   auto j = json::parse(created->body, nullptr, false);
-  std::string id = j.is_object() ? j.value("Id", "") : "";
+  std::string id = Get<std::string>(j, "Id", "");
   if (id.empty()) return Internal("Docker answered create without an Id: " + created->body);
   auto started = engine_->Call("POST", "/containers/" + id + "/start");
   if (!started.ok() || (started->status != 204 && started->status != 304)) {
@@ -258,8 +284,8 @@ void DockerDriver::RunWatch(const std::shared_ptr<Watch>& w) {
     auto j = json::parse(inspected->body, nullptr, false);
     if (j.is_object() && j.contains("State") && j["State"].is_object()) {
       const json& state = j["State"];
-      st.exit_code = state.value("ExitCode", 0);
-      st.oom_killed = state.value("OOMKilled", false);
+      st.exit_code = Get<int>(state, "ExitCode", 0);
+      st.oom_killed = Get<bool>(state, "OOMKilled", false);
       if (st.exit_code > 128) st.signal = st.exit_code - 128;
     }
   } else {
@@ -303,14 +329,14 @@ Result<std::string> DockerDriver::StartProbe(const std::string& container_id,
                                              const driver::ProcessSpec& spec,
                                              driver::ExitCallback on_exit) {
   json body = {{"AttachStdout", false}, {"AttachStderr", false}, {"Cmd", spec.argv}};
-  auto created = engine_->Call("POST", "/containers/" + container_id + "/exec", body.dump());
+  auto created = engine_->Call("POST", "/containers/" + container_id + "/exec", Dump(body));
   if (!created.ok()) return created.status();
   if (created->status != 201) {
     return FailedPrecondition("exec: " + EngineClient::MessageOf(*created));
   }
-  std::string exec_id = json::parse(created->body, nullptr, false).value("Id", "");
+  std::string exec_id = Get<std::string>(json::parse(created->body, nullptr, false), "Id", "");
   auto started = engine_->Call("POST", "/exec/" + exec_id + "/start",
-                               json{{"Detach", true}, {"Tty", false}}.dump());
+                               Dump(json{{"Detach", true}, {"Tty", false}}));
   if (!started.ok() || started->status != 200) {
     return FailedPrecondition("exec start: " + (started.ok() ? EngineClient::MessageOf(*started)
                                                              : started.status().message()));
@@ -322,7 +348,7 @@ Result<std::string> DockerDriver::StartProbe(const std::string& container_id,
       auto r = engine_->Call("GET", "/exec/" + exec_id + "/json");
       if (!r.ok() || r->status != 200) break;
       auto j = json::parse(r->body, nullptr, false);
-      if (j.is_object() && !j.value("Running", false)) {
+      if (j.is_object() && !Get<bool>(j, "Running", false)) {
         st.exit_code = j["ExitCode"].is_number_integer() ? j["ExitCode"].get<int>() : 1;
         break;
       }
@@ -375,13 +401,13 @@ int DockerDriver::SweepLeftovers() {
   for (const auto& [k, v] : options_.labels) label.push_back(k + "=" + v);
   if (label.empty()) return 0;  // nothing identifies this daemon's containers
   json filters = {{"label", label}};
-  auto listed = engine_->Call("GET", "/containers/json?all=1&filters=" + Escape(filters.dump()));
+  auto listed = engine_->Call("GET", "/containers/json?all=1&filters=" + Escape(Dump(filters)));
   if (!listed.ok() || listed->status != 200) return 0;
   int removed = 0;
   auto j = json::parse(listed->body, nullptr, false);
   if (!j.is_array()) return 0;
   for (const auto& c : j) {
-    std::string id = c.is_object() ? c.value("Id", "") : "";
+    std::string id = Get<std::string>(c, "Id", "");
     if (id.empty()) continue;
     auto r = engine_->Call("DELETE", "/containers/" + id + "?force=1&v=1");
     if (r.ok() && r->status == 204) ++removed;
@@ -423,12 +449,12 @@ Result<int> DockerDriver::CreateTaskSandbox(const std::string& task_id) {
                {"Labels", labels},
                {"HostConfig", {{"NetworkMode", "none"}, {"CpuShares", 2}}}};
   std::string name = "berth-" + task_id.substr(0, 12) + "-internalecspause";
-  auto created = engine_->Call("POST", "/containers/create?name=" + Escape(name), body.dump());
+  auto created = engine_->Call("POST", "/containers/create?name=" + Escape(name), Dump(body));
   if (!created.ok()) return created.status();
   if (created->status != 201) {
     return FailedPrecondition("creating the pause container: " + EngineClient::MessageOf(*created));
   }
-  std::string id = json::parse(created->body, nullptr, false).value("Id", "");
+  std::string id = Get<std::string>(json::parse(created->body, nullptr, false), "Id", "");
   sandboxes_[task_id] = id;
   auto started = engine_->Call("POST", "/containers/" + id + "/start");
   if (!started.ok() || started->status != 204) {
@@ -441,7 +467,7 @@ Result<int> DockerDriver::CreateTaskSandbox(const std::string& task_id) {
   int pid = 0;
   if (inspected.ok() && inspected->status == 200) {
     auto j = json::parse(inspected->body, nullptr, false);
-    if (j.is_object() && j.contains("State")) pid = j["State"].value("Pid", 0);
+    pid = Get<int>(Obj(j, "State"), "Pid", 0);
   }
   int fd = pid > 0 ? open(("/proc/" + std::to_string(pid) + "/ns/net").c_str(),
                           O_RDONLY | O_CLOEXEC)
@@ -468,13 +494,13 @@ Result<driver::ContainerStats> DockerDriver::Stats(const std::string& runtime_id
   auto j = json::parse(r->body, nullptr, false);
   driver::ContainerStats s;
   if (!j.is_object()) return s;
-  const json& cpu = j.value("cpu_stats", json::object()).value("cpu_usage", json::object());
-  s.cpu_user_ns = cpu.value("usage_in_usermode", uint64_t{0});
-  s.cpu_system_ns = cpu.value("usage_in_kernelmode", uint64_t{0});
-  const json& mem = j.value("memory_stats", json::object());
-  s.memory_bytes = mem.value("usage", uint64_t{0});
-  s.memory_limit_bytes = mem.value("limit", uint64_t{0});
-  s.pids = j.value("pids_stats", json::object()).value("current", 0);
+  const json& cpu = Obj(Obj(j, "cpu_stats"), "cpu_usage");
+  s.cpu_user_ns = Get<uint64_t>(cpu, "usage_in_usermode", 0);
+  s.cpu_system_ns = Get<uint64_t>(cpu, "usage_in_kernelmode", 0);
+  const json& mem = Obj(j, "memory_stats");
+  s.memory_bytes = Get<uint64_t>(mem, "usage", 0);
+  s.memory_limit_bytes = Get<uint64_t>(mem, "limit", 0);
+  s.pids = Get<int>(Obj(j, "pids_stats"), "current", 0);
   return s;
 }
 
