@@ -180,8 +180,10 @@ void TaskRunner::PrepareImages() {
     }
     const nlohmann::json& cd = (*defs)[r->index];
     auto rc = cd.find("repositoryCredentials");
-    if (rc == cd.end() || !rc->is_object() || !rc->contains("credentialsParameter")) continue;
-    std::string parameter = rc->value("credentialsParameter", "");
+    if (rc == cd.end() || !rc->is_object()) continue;
+    auto param = rc->find("credentialsParameter");
+    if (param == rc->end() || !param->is_string()) continue;
+    std::string parameter = param->get<std::string>();
     auto value = options_.config ? options_.config->ResolveSecret(parameter)
                                  : Result<std::string>(FailedPrecondition(
                                        "this daemon has no store for secrets"));
@@ -196,7 +198,7 @@ void TaskRunner::PrepareImages() {
   auto pending = std::make_shared<size_t>(images.size());
   auto failure = std::make_shared<std::string>();
   for (const auto& [image, auth] : images) {
-    driver_.PrepareImage(image, auth, Guard0([this, pending, failure](Status st) {
+    driver_.PrepareImage(image, auth, GuardStatus([this, pending, failure](Status st) {
       if (!st.ok() && failure->empty()) *failure = st.message();
       if (--*pending > 0 || task_.stopped()) return;
       task_.pull_stopped_at = executor_.clock().NowMs();
@@ -211,7 +213,7 @@ void TaskRunner::PrepareImages() {
   }
 }
 
-std::function<void(Status)> TaskRunner::Guard0(std::function<void(Status)> fn) {
+std::function<void(Status)> TaskRunner::GuardStatus(std::function<void(Status)> fn) {
   std::weak_ptr<int> alive = alive_;
   return [alive, fn = std::move(fn)](Status st) {
     if (alive.lock()) fn(std::move(st));
@@ -371,7 +373,8 @@ driver::ProcessSpec TaskRunner::BaseSpec(const ContainerRun& c) const {
   }
   const auto& volumes = definition_.document.find("volumes");
   if (volumes != definition_.document.end() && volumes->is_array()) spec.task_volumes = *volumes;
-  spec.labels = {{"com.amazonaws.ecs.cluster", task_.cluster_arn.substr(task_.cluster_arn.rfind('/') + 1)},
+  std::string cluster = task_.cluster_arn.substr(task_.cluster_arn.rfind('/') + 1);
+  spec.labels = {{"com.amazonaws.ecs.cluster", cluster},
                  {"com.amazonaws.ecs.container-name", c.def->name},
                  {"com.amazonaws.ecs.task-arn", task_.arn},
                  {"com.amazonaws.ecs.task-definition-family", definition_.family},

@@ -102,7 +102,7 @@ class TaskRunner {
   // Image drivers: every image made available (pulled if need be), then Evaluate; a failed
   // pull stops the task (TaskFailedToStart, CannotPullContainerError).
   void PrepareImages();
-  std::function<void(Status)> Guard0(std::function<void(Status)> fn);
+  std::function<void(Status)> GuardStatus(std::function<void(Status)> fn);
   // berth's base environment plus the TaskEndpoints variables of the container.
   std::map<std::string, std::string> BaseEnvironment(const ContainerRun& r) const;
   void Evaluate();
