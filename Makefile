@@ -2,6 +2,9 @@
 # scripts/setup (installs missing Debian packages; a no-op when everything is present).
 BUILD ?= build
 JOBS ?= $(shell nproc)
+# Tests: one more than the cores — the integration suites mostly wait on daemons, containers and
+# timers (a 2-core run keeps ~1.1 cores busy at -j 2).
+TEST_JOBS ?= $(shell echo $$(( $$(nproc) + 1 )))
 
 .PHONY: all build setup test unit integration demo bench fuzz clean
 
@@ -18,7 +21,7 @@ setup:
 
 test: setup
 	$(MAKE) build
-	cd $(BUILD) && ctest --output-on-failure -j $(JOBS)
+	cd $(BUILD) && ctest --output-on-failure -j $(TEST_JOBS)
 
 demo: setup
 	$(MAKE) build
