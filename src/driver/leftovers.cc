@@ -1,5 +1,7 @@
 #include "driver/leftovers.h"
 
+#include "driver/process_stats.h"
+
 #include <dirent.h>
 #include <fcntl.h>
 #include <signal.h>
@@ -18,39 +20,13 @@ namespace {
 
 std::string RunDir(const std::string& state_dir) { return state_dir + "/run"; }
 
-// pgrp (field 5) and starttime (field 22) from /proc/PID/stat.
+// pgrp and starttime of pid (process_stats.h reads /proc/PID/stat).
 bool ReadStat(pid_t pid, pid_t* pgrp, unsigned long long* start) {
-  // Plain read(2): the process may be reaped while we read, and libstdc++'s streams throw on
-  // that read error.
-  std::string path = "/proc/" + std::to_string(pid) + "/stat";
-  int fd = open(path.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0) return false;
-  char buf[1024];
-  ssize_t n = read(fd, buf, sizeof buf - 1);
-  close(fd);
-  if (n <= 0) return false;
-  std::string text(buf, static_cast<size_t>(n));
-  size_t paren = text.rfind(')');
-  if (paren == std::string::npos || paren + 2 > text.size()) return false;
-  // Fields after the command: 3 state, 4 ppid, 5 pgrp, ..., 22 starttime.
-  const char* p = text.c_str() + paren + 2;
-  for (int field = 3; field <= 22; ++field) {
-    char* end = nullptr;
-    if (field == 3) {
-      end = const_cast<char*>(strchr(p, ' '));
-    } else {
-      unsigned long long v = strtoull(p, &end, 10);
-      if (end == p) return false;
-      if (field == 5) *pgrp = static_cast<pid_t>(v);
-      if (field == 22) {
-        *start = v;
-        return true;
-      }
-    }
-    if (!end || *end != ' ') return false;
-    p = end + 1;
-  }
-  return false;
+  ProcStat st;
+  if (!ReadProcStat(pid, &st)) return false;
+  *pgrp = st.pgrp;
+  *start = st.starttime;
+  return true;
 }
 
 }  // namespace

@@ -10,18 +10,8 @@
 
 namespace berth::driver {
 
-namespace {
-
-struct ProcStat {
-  pid_t pgrp = 0;
-  unsigned long long utime = 0, stime = 0;  // clock ticks
-  long long rss_pages = 0;
-};
-
-// Fields 5 (pgrp), 14 (utime), 15 (stime) and 24 (rss) of /proc/PID/stat.
-bool ReadProcStat(const char* pid, ProcStat* out) {
-  // read(2), not streams: the process may be reaped while we read.
-  std::string path = std::string("/proc/") + pid + "/stat";
+bool ReadProcStat(pid_t pid, ProcStat* out) {
+  std::string path = "/proc/" + std::to_string(pid) + "/stat";
   int fd = open(path.c_str(), O_RDONLY | O_CLOEXEC);
   if (fd < 0) return false;
   char buf[1024];
@@ -41,6 +31,7 @@ bool ReadProcStat(const char* pid, ProcStat* out) {
       if (field == 5) out->pgrp = static_cast<pid_t>(v);
       if (field == 14) out->utime = static_cast<unsigned long long>(v);
       if (field == 15) out->stime = static_cast<unsigned long long>(v);
+      if (field == 22) out->starttime = static_cast<unsigned long long>(v);
       if (field == 24) {
         out->rss_pages = v;
         return true;
@@ -52,8 +43,6 @@ bool ReadProcStat(const char* pid, ProcStat* out) {
   return false;
 }
 
-}  // namespace
-
 ContainerStats ProcessGroupStats(pid_t pgid) {
   ContainerStats s;
   static const long kTick = sysconf(_SC_CLK_TCK);
@@ -64,7 +53,7 @@ ContainerStats ProcessGroupStats(pid_t pgid) {
   while (dirent* e = readdir(dir)) {
     if (e->d_name[0] < '1' || e->d_name[0] > '9') continue;
     ProcStat st;
-    if (!ReadProcStat(e->d_name, &st) || st.pgrp != pgid) continue;
+    if (!ReadProcStat(static_cast<pid_t>(atoi(e->d_name)), &st) || st.pgrp != pgid) continue;
     s.cpu_user_ns += st.utime * ns_per_tick;
     s.cpu_system_ns += st.stime * ns_per_tick;
     if (st.rss_pages > 0) s.memory_bytes += static_cast<uint64_t>(st.rss_pages) * kPage;
