@@ -1,6 +1,10 @@
 #include "daemon/serve.h"
 
 #include <signal.h>
+#include <sys/stat.h>
+
+#include <cerrno>
+#include <cstring>
 
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/signal_set.hpp>
@@ -121,11 +125,14 @@ int Serve(const ServeOptions& options) {
       docker_options.labels = {{"berth.daemon", dir}};
       docker_options.remove_delay_ms = options.docker_remove_delay_s * 1000LL;
       docker_options.allow_privileged = options.docker_allow_privileged;
+      docker_options.cursor_dir = dir + "/docker-cursors";
+      if (mkdir(docker_options.cursor_dir.c_str(), 0700) != 0 && errno != EEXIST) {
+        Log("cannot create " + docker_options.cursor_dir + ": " + strerror(errno) +
+            "; tasks will not survive a restart of the daemon");
+        docker_options.cursor_dir.clear();
+      }
       docker_driver = std::make_unique<docker::DockerDriver>(executor, std::move(*engine),
                                                              docker_options);
-      if (int n = docker_driver->SweepLeftovers(); n > 0) {
-        Log("removed " + std::to_string(n) + " Docker containers left by an earlier daemon");
-      }
     } else if (options.driver == "docker") {
       Log("--driver docker: " + engine.status().message());
       return 1;
@@ -222,6 +229,7 @@ int Serve(const ServeOptions& options) {
   TaskEndpointOptions endpoint_options;
   endpoint_options.credentials_lifetime_ms = options.task_credentials_lifetime_s * 1000LL;
   endpoint_options.availability_zone = options.region + "a";
+  endpoint_options.sessions_path = dir + "/task-credentials.json";
   TaskEndpointService task_endpoints(executor.clock(), task_driver, endpoint_options);
   cp_options.runner.endpoints = &task_endpoints;
   ecs::ControlPlane control_plane(executor, task_driver, **store, cp_options);
@@ -231,6 +239,14 @@ int Serve(const ServeOptions& options) {
     Log("cannot load state: " + st.message());
     return 1;
   }
+  // After the adoptions Load posted: what no adopted task claimed goes.
+  executor.Post([&docker_driver, &task_endpoints] {
+    task_endpoints.ForgetUnclaimed();
+    if (!docker_driver) return;
+    if (int n = docker_driver->SweepLeftovers(); n > 0) {
+      Log("removed " + std::to_string(n) + " Docker containers left by an earlier daemon");
+    }
+  });
 
   // Event targets; the bus starts delivering (and replays its outbox) once they are in.
   events::ApiDestinationInvoker api_destination_invoker(executor, **event_bus);

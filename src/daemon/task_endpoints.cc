@@ -6,6 +6,7 @@
 #include "common/ids.h"
 #include "common/time_format.h"
 #include "daemon/task_metadata.h"
+#include "functions/files.h"
 #include "network/namespace_listener.h"
 
 namespace berth::daemon {
@@ -44,7 +45,9 @@ std::string ExpirationText(TimeMs t) { return FormatIsoMillis(t / 1000 * 1000); 
 
 TaskEndpointService::TaskEndpointService(const Clock& clock, driver::Driver& driver,
                                          TaskEndpointOptions options)
-    : clock_(clock), driver_(driver), options_(std::move(options)) {}
+    : clock_(clock), driver_(driver), options_(std::move(options)) {
+  LoadStoredSessions();
+}
 
 TaskEndpointService::~TaskEndpointService() {
   if (server_) {
@@ -54,8 +57,23 @@ TaskEndpointService::~TaskEndpointService() {
   }
 }
 
+namespace {
+// The value of `name` in env after `marker` ("" when absent): a token a running container holds.
+std::string TokenAfter(const runner::EnvironmentList& env, const std::string& name,
+                       const std::string& marker) {
+  for (const auto& [k, v] : env) {
+    if (k != name) continue;
+    size_t at = marker.empty() ? 0 : v.find(marker);
+    if (at == std::string::npos) return "";
+    return v.substr(at + marker.size());
+  }
+  return "";
+}
+}  // namespace
+
 std::map<std::string, runner::EnvironmentList> TaskEndpointService::Open(
-    const model::Task& task, const model::TaskDefinition& def, int netns_fd) {
+    const model::Task& task, const model::TaskDefinition& def, int netns_fd,
+    const std::map<std::string, runner::EnvironmentList>& running) {
   std::map<std::string, runner::EnvironmentList> out;
   if (port_ == 0) return out;  // not serving yet (no task starts before the server listens)
   Close(task.arn);  // a task is opened once; be safe against a repeat
@@ -65,17 +83,34 @@ std::map<std::string, runner::EnvironmentList> TaskEndpointService::Open(
   runner::EnvironmentList common = {{"AWS_ENDPOINT_URL", base}};
   std::string role_arn = RoleArnOf(task, def);
   if (!role_arn.empty()) {
-    std::string id = NewUuid();
+    // An adopted task keeps the credentials URI and token its containers were given.
+    std::string id, auth_token;
+    for (const auto& [name, env] : running) {
+      id = TokenAfter(env, "AWS_CONTAINER_CREDENTIALS_FULL_URI", "/v2/credentials/");
+      auth_token = TokenAfter(env, "AWS_CONTAINER_AUTHORIZATION_TOKEN", "");
+      if (!id.empty() && !auth_token.empty() && !roles_.count(id)) break;
+      id.clear();
+    }
+    if (id.empty()) {
+      id = NewUuid();
+      auth_token = RandomHex(64);
+    }
     Role& role = roles_[id];
     role.task_arn = task.arn;
     role.role_arn = role_arn;
-    role.auth_token = RandomHex(64);
+    role.auth_token = auth_token;
+    ClaimStoredSessions(id, role);
     state.credentials_id = id;
     common.push_back({"AWS_CONTAINER_CREDENTIALS_FULL_URI", base + "/v2/credentials/" + id});
     common.push_back({"AWS_CONTAINER_AUTHORIZATION_TOKEN", role.auth_token});
   }
   for (const auto& c : task.containers) {
-    std::string token = RandomHex(32) + "-" + RandomHex(8);
+    std::string token;
+    if (auto r = running.find(c.name); r != running.end()) {
+      token = TokenAfter(r->second, "ECS_CONTAINER_METADATA_URI_V4", "/v4/");
+      if (containers_.count(token)) token.clear();
+    }
+    if (token.empty()) token = RandomHex(32) + "-" + RandomHex(8);
     containers_[token] = {task.arn, task.cluster_arn, c.name};
     state.container_tokens.push_back(token);
     runner::EnvironmentList env = common;
@@ -104,8 +139,10 @@ void TaskEndpointService::Close(const std::string& task_arn) {
     for (const auto& key : r->second.access_keys) keys_.erase(key);
     roles_.erase(r);
   }
+  bool had_role = !it->second.credentials_id.empty();
   if (it->second.listener && server_) server_->CloseListener(it->second.listener);
   tasks_.erase(it);
+  if (had_role) SaveSessions();
 }
 
 std::optional<auth::SessionCredentials> TaskEndpointService::FindSession(
@@ -133,7 +170,73 @@ const auth::SessionCredentials& TaskEndpointService::Issue(Role& role) {
   s.session_token = RandomAlnum(200);
   s.expires_ms = now + options_.credentials_lifetime_ms;
   role.access_keys.push_back(s.creds.access_key_id);
-  return keys_[s.creds.access_key_id] = std::move(s);
+  std::string key = s.creds.access_key_id;
+  keys_[key] = std::move(s);
+  SaveSessions();
+  return keys_.at(key);
+}
+
+void TaskEndpointService::LoadStoredSessions() {
+  if (options_.sessions_path.empty()) return;
+  auto text = functions::ReadFile(options_.sessions_path, 16 << 20);
+  if (!text.ok()) return;
+  auto j = json::parse(*text, nullptr, false);
+  if (!j.is_object() || !j.contains("sessions") || !j["sessions"].is_array()) return;
+  for (const auto& e : j["sessions"]) {
+    if (!e.is_object()) continue;
+    auth::SessionCredentials c;
+    c.creds.access_key_id = e.value("accessKeyId", "");
+    c.creds.secret_access_key = e.value("secretAccessKey", "");
+    c.session_token = e.value("sessionToken", "");
+    c.expires_ms = e.value("expiresMs", int64_t{0});
+    std::string id = e.value("credentialsId", "");
+    if (id.empty() || c.creds.access_key_id.empty()) continue;
+    stored_[id].push_back(std::move(c));
+  }
+}
+
+void TaskEndpointService::ClaimStoredSessions(const std::string& credentials_id, Role& role) {
+  auto it = stored_.find(credentials_id);
+  if (it == stored_.end()) return;
+  for (auto& c : it->second) {
+    role.access_keys.push_back(c.creds.access_key_id);
+    keys_[c.creds.access_key_id] = std::move(c);
+  }
+  stored_.erase(it);
+}
+
+void TaskEndpointService::SaveSessions() {
+  if (options_.sessions_path.empty()) return;
+  json sessions = json::array();
+  for (const auto& [id, role] : roles_) {
+    for (const auto& key : role.access_keys) {
+      const auth::SessionCredentials& c = keys_.at(key);
+      sessions.push_back({{"credentialsId", id},
+                          {"accessKeyId", c.creds.access_key_id},
+                          {"secretAccessKey", c.creds.secret_access_key},
+                          {"sessionToken", c.session_token},
+                          {"expiresMs", c.expires_ms}});
+    }
+  }
+  // Sessions of tasks not adopted (yet) stay until the adoption is over (ForgetUnclaimed).
+  for (const auto& [id, list] : stored_) {
+    for (const auto& c : list) {
+      sessions.push_back({{"credentialsId", id},
+                          {"accessKeyId", c.creds.access_key_id},
+                          {"secretAccessKey", c.creds.secret_access_key},
+                          {"sessionToken", c.session_token},
+                          {"expiresMs", c.expires_ms}});
+    }
+  }
+  Status st = functions::WriteFileAtomic(options_.sessions_path,
+                                         json{{"sessions", sessions}}.dump(), 0600);
+  if (!st.ok()) fprintf(stderr, "berth: cannot store task credentials: %s\n", st.message().c_str());
+}
+
+void TaskEndpointService::ForgetUnclaimed() {
+  if (stored_.empty()) return;
+  stored_.clear();
+  SaveSessions();
 }
 
 api::HttpResponse TaskEndpointService::Handle(const api::HttpRequest& req) {

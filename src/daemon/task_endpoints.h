@@ -17,7 +17,9 @@
 // than half of it left; SigV4 accepts them (SessionLookup) with their token until they expire.
 // When the task stops, its credentials stop working at once and its endpoints answer 404. They
 // grant what the daemon's own key grants: berth has no IAM policies. Tokens and ids are 128+
-// random bits from OpenSSL; nothing of them is logged or stored.
+// random bits from OpenSSL; nothing of them is logged. The session keys of running tasks are
+// stored in `sessions_path` (0600, like berth's own credentials file), and a task adopted after
+// a daemon restart keeps its tokens (read back from its containers' environment) and keys.
 //
 // Threads: the control thread only.
 #pragma once
@@ -40,6 +42,9 @@ namespace berth::daemon {
 struct TaskEndpointOptions {
   int64_t credentials_lifetime_ms = 6 * 3600 * 1000LL;
   std::string availability_zone = "us-east-1a";
+  // Where the session credentials handed out are kept (mode 0600), so that SDKs inside tasks a
+  // restarted daemon adopts keep working with the keys they hold; "" = memory only.
+  std::string sessions_path;
 };
 
 class TaskEndpointService : public runner::TaskEndpoints {
@@ -56,13 +61,15 @@ class TaskEndpointService : public runner::TaskEndpoints {
   }
 
   // runner::TaskEndpoints
-  std::map<std::string, runner::EnvironmentList> Open(const model::Task& task,
-                                                      const model::TaskDefinition& definition,
-                                                      int netns_fd) override;
+  std::map<std::string, runner::EnvironmentList> Open(
+      const model::Task& task, const model::TaskDefinition& definition, int netns_fd,
+      const std::map<std::string, runner::EnvironmentList>& running) override;
   void Close(const std::string& task_arn) override;
 
   // GET /v4/... and /v2/credentials/... (Router::SetTaskEndpoints).
   api::HttpResponse Handle(const api::HttpRequest& req);
+  // Once the stored tasks were adopted: stored session keys no task claimed stop working.
+  void ForgetUnclaimed();
   // Router::SetSessionLookup.
   std::optional<auth::SessionCredentials> FindSession(const std::string& access_key_id) const;
 
@@ -83,6 +90,9 @@ class TaskEndpointService : public runner::TaskEndpoints {
   api::HttpResponse HandleMetadata(const std::string& token, const std::string& rest);
   api::HttpResponse HandleCredentials(const api::HttpRequest& req, const std::string& id);
   const auth::SessionCredentials& Issue(Role& role);
+  void LoadStoredSessions();
+  void ClaimStoredSessions(const std::string& credentials_id, Role& role);
+  void SaveSessions();
 
   const Clock& clock_;
   driver::Driver& driver_;
@@ -94,6 +104,8 @@ class TaskEndpointService : public runner::TaskEndpoints {
   std::map<std::string, Role> roles_;                       // by credentials id
   std::map<std::string, auth::SessionCredentials> keys_;    // by access key id
   std::map<std::string, TaskState> tasks_;                  // by task ARN
+  // Keys a previous daemon handed out, by credentials id, until an adopted task claims them.
+  std::map<std::string, std::vector<auth::SessionCredentials>> stored_;
 };
 
 }  // namespace berth::daemon

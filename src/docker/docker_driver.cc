@@ -4,8 +4,10 @@
 #include <signal.h>
 #include <unistd.h>
 
+#include <cctype>
 #include <chrono>
 #include <cstdio>
+#include <ctime>
 #include <type_traits>
 #include <nlohmann/json.hpp>
 
@@ -21,6 +23,7 @@ struct DockerDriver::Watch {
   std::string id;
   std::string task_id;
   std::string label;  // task_id/container
+  int64_t resume_after = 0;  // skip log messages at or before this position (adopted)
   driver::ExitCallback on_exit;
   driver::OutputCallback on_output;
   std::atomic<bool> cancel{false};
@@ -110,6 +113,37 @@ std::string RegistryAuthHeader(const std::string& json_text) {
   return out;
 }
 
+// An RFC 3339 timestamp as the engine writes it before each message with timestamps=1
+// ("2026-11-30T13:40:00.123456789Z", trailing zeros of the fraction dropped) → ns since the
+// epoch; -1 when it is not one.
+int64_t ParseTimestamp(std::string_view t) {
+  struct tm tm = {};
+  if (sscanf(std::string(t.substr(0, 19)).c_str(), "%4d-%2d-%2dT%2d:%2d:%2d", &tm.tm_year,
+             &tm.tm_mon, &tm.tm_mday, &tm.tm_hour, &tm.tm_min, &tm.tm_sec) != 6 ||
+      t.size() < 20) {
+    return -1;
+  }
+  tm.tm_year -= 1900;
+  tm.tm_mon -= 1;
+  int64_t ns = 0;
+  size_t i = 19;
+  if (t[i] == '.') {
+    int digits = 0;
+    for (++i; i < t.size() && isdigit(static_cast<unsigned char>(t[i])); ++i) {
+      if (digits++ < 9) ns = ns * 10 + (t[i] - '0');
+    }
+    for (; digits < 9; ++digits) ns *= 10;
+  }
+  if (i >= t.size() || t[i] != 'Z') return -1;
+  return static_cast<int64_t>(timegm(&tm)) * 1'000'000'000 + ns;
+}
+
+std::string CursorText(int64_t position) {
+  char buf[32];
+  snprintf(buf, sizeof buf, "%020lld", static_cast<long long>(position));
+  return buf;
+}
+
 const char* SignalName(int sig) {
   switch (sig) {
     case SIGTERM: return "SIGTERM";
@@ -139,6 +173,7 @@ DockerDriver::~DockerDriver() {
     workers.swap(workers_);
   }
   for (auto& w : workers) w.thread.join();
+  for (auto& [label, cursor] : cursors_) close(cursor.fd);
 }
 
 void DockerDriver::Spawn(std::function<void()> fn) {
@@ -247,30 +282,106 @@ Result<std::string> DockerDriver::Start(const driver::ProcessSpec& spec,
     Remove(id);
     return FailedPrecondition("CannotStartContainerError: Error response from daemon: " + why);
   }
+  Follow(id, spec, 0, std::move(on_exit), std::move(on_output));
+  return id;
+}
+
+void DockerDriver::Follow(const std::string& id, const driver::ProcessSpec& spec,
+                          int64_t resume_after, driver::ExitCallback on_exit,
+                          driver::OutputCallback on_output) {
   task_containers_[spec.task_id][spec.container_name] = id;
   auto w = std::make_shared<Watch>();
   w->id = id;
   w->task_id = spec.task_id;
   w->label = spec.task_id + "/" + spec.container_name;
+  w->resume_after = resume_after;
   w->on_exit = std::move(on_exit);
   w->on_output = std::move(on_output);
   {
     std::lock_guard<std::mutex> lock(mu_);
     running_[id] = w;
+    if (!options_.cursor_dir.empty() && !cursors_.count(w->label)) {
+      std::string path = options_.cursor_dir + "/" + id;
+      int fd = open(path.c_str(), O_WRONLY | O_CREAT | O_CLOEXEC, 0600);
+      if (fd >= 0) cursors_[w->label] = {id, fd};
+    }
   }
   Spawn([this, w] { RunWatch(w); });
-  return id;
+}
+
+Result<std::vector<std::pair<std::string, std::string>>> DockerDriver::Adopt(
+    const std::string& runtime_id, const driver::ProcessSpec& spec, driver::ExitCallback on_exit,
+    driver::OutputCallback on_output) {
+  if (!CanAdopt()) return FailedPrecondition("this daemon keeps no log cursors");
+  auto inspected = engine_->Call("GET", "/containers/" + Escape(runtime_id) + "/json");
+  if (!inspected.ok()) return inspected.status();
+  if (inspected->status == 404) return NotFound("container " + runtime_id + " no longer exists");
+  if (inspected->status != 200) {
+    return Internal("inspecting " + runtime_id + ": " + EngineClient::MessageOf(*inspected));
+  }
+  auto j = json::parse(inspected->body, nullptr, false);
+  const json& labels = Obj(Obj(j, "Config"), "Labels");
+  if (Get<std::string>(labels, "berth.task-id", "") != spec.task_id ||
+      Get<std::string>(labels, "berth.container", "") != spec.container_name) {
+    return NotFound("container " + runtime_id + " is not the task's any more");
+  }
+  std::vector<std::pair<std::string, std::string>> env;
+  const json& config = Obj(j, "Config");
+  if (auto e = config.find("Env"); e != config.end() && e->is_array()) {
+    for (const auto& kv : *e) {
+      if (!kv.is_string()) continue;
+      std::string s = kv.get<std::string>();
+      size_t eq = s.find('=');
+      if (eq != std::string::npos) env.push_back({s.substr(0, eq), s.substr(eq + 1)});
+    }
+  }
+  int64_t resume_after = 0;
+  std::string id = Get<std::string>(j, "Id", runtime_id);
+  if (int fd = open((options_.cursor_dir + "/" + id).c_str(), O_RDONLY | O_CLOEXEC); fd >= 0) {
+    char buf[32] = {};
+    ssize_t n = pread(fd, buf, 20, 0);
+    close(fd);
+    if (n == 20) resume_after = strtoll(buf, nullptr, 10);
+  }
+  Follow(id, spec, resume_after, std::move(on_exit), std::move(on_output));
+  return env;
+}
+
+void DockerDriver::OutputCommitted(const std::string& task_id, const std::string& container_name,
+                                   int64_t position) {
+  std::lock_guard<std::mutex> lock(mu_);
+  auto it = cursors_.find(task_id + "/" + container_name);
+  if (it == cursors_.end()) return;
+  std::string text = CursorText(position);
+  // 20 bytes in place: one write, no rename, so a reader sees the old or the new value.
+  (void)!pwrite(it->second.fd, text.data(), text.size(), 0);
 }
 
 void DockerDriver::RunWatch(const std::shared_ptr<Watch>& w) {
   LogFrameDecoder frames;
+  std::string message;  // the frame being assembled: "TIMESTAMP payload"
   auto sink = [&](LogFrameDecoder::Stream s, std::string_view data) {
-    w->on_output(s == LogFrameDecoder::Stream::kStderr ? driver::Stream::kStderr
-                                                       : driver::Stream::kStdout,
-                 data);
+    message.append(data);
+    if (!frames.at_boundary()) return;
+    size_t space = message.find(' ');
+    int64_t position = ParseTimestamp(std::string_view(message).substr(0, space));
+    if (space != std::string::npos && position > w->resume_after) {
+      w->on_output(s == LogFrameDecoder::Stream::kStderr ? driver::Stream::kStderr
+                                                         : driver::Stream::kStdout,
+                   std::string_view(message).substr(space + 1), position);
+    }
+    message.clear();
   };
+  std::string since;
+  if (w->resume_after > 0) {
+    char buf[48];
+    snprintf(buf, sizeof buf, "&since=%lld.%09lld",
+             static_cast<long long>(w->resume_after / 1'000'000'000),
+             static_cast<long long>(w->resume_after % 1'000'000'000));
+    since = buf;
+  }
   (void)engine_->Stream(
-      "GET", "/containers/" + w->id + "/logs?follow=1&stdout=1&stderr=1", "",
+      "GET", "/containers/" + w->id + "/logs?follow=1&stdout=1&stderr=1&timestamps=1" + since, "",
       [&](std::string_view piece) {
         frames.Feed(piece, sink);
         return true;
@@ -322,6 +433,16 @@ void DockerDriver::RunWatch(const std::shared_ptr<Watch>& w) {
 
 void DockerDriver::Remove(const std::string& id) {
   if (closing_) return;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    for (auto it = cursors_.begin(); it != cursors_.end(); ++it) {
+      if (it->second.container_id != id) continue;
+      close(it->second.fd);
+      cursors_.erase(it);
+      break;
+    }
+  }
+  if (!options_.cursor_dir.empty()) unlink((options_.cursor_dir + "/" + id).c_str());
   Spawn([this, id] { (void)engine_->Call("DELETE", "/containers/" + id + "?force=1&v=1"); });
 }
 
@@ -409,8 +530,18 @@ int DockerDriver::SweepLeftovers() {
   for (const auto& c : j) {
     std::string id = Get<std::string>(c, "Id", "");
     if (id.empty()) continue;
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      bool adopted = running_.count(id) > 0;
+      for (const auto& [label, cursor] : cursors_) adopted |= cursor.container_id == id;
+      if (adopted) continue;
+    }
+    bool sandbox = false;
+    for (const auto& [task, pause] : sandboxes_) sandbox |= pause == id;
+    if (sandbox) continue;
     auto r = engine_->Call("DELETE", "/containers/" + id + "?force=1&v=1");
     if (r.ok() && r->status == 204) ++removed;
+    if (!options_.cursor_dir.empty()) unlink((options_.cursor_dir + "/" + id).c_str());
   }
   return removed;
 }

@@ -9,10 +9,15 @@
 //                 then start — tens of milliseconds. Failures: "CannotCreateContainerError: …",
 //                 "CannotStartContainerError: …".
 //   running       a watcher thread per container follows its log (GET /containers/ID/logs
-//                 ?follow, from the beginning, so nothing written before it attached is lost),
-//                 decodes Docker's frames and calls on_output; when the log ends it waits for
-//                 the exit (POST /containers/ID/wait), inspects State.ExitCode and OOMKilled and
-//                 posts on_exit to the Executor — after all of the container's output.
+//                 ?follow&timestamps, from the beginning, so nothing written before it attached
+//                 is lost), decodes Docker's frames and calls on_output with each message's
+//                 engine timestamp (ns) as its position; when the log ends it waits for the exit
+//                 (POST /containers/ID/wait), inspects State.ExitCode and OOMKilled and posts
+//                 on_exit to the Executor — after all of the container's output.
+//   cursor        OutputCommitted writes the last stored position to cursor_dir/ID (20 digits,
+//                 overwritten in place). A daemon killed while containers run leaves them
+//                 running; the next one Adopts them: it follows the log again from `since` that
+//                 position, skipping messages at or before it, so no line is lost or repeated.
 //   removed       `remove_delay_ms` after the exit (DELETE /containers/ID?force=1&v=1).
 // Health checks run inside the container (exec), as Docker's own HEALTHCHECK would.
 // Networks: host and none directly; awsvpc and bridge through a pause container per task
@@ -45,6 +50,9 @@ struct DockerDriverOptions {
   std::map<std::string, std::string> labels;
   int64_t remove_delay_ms = 3600 * 1000;  // stopped containers stay inspectable for an hour
   bool allow_privileged = false;
+  // Where each container's log cursor is kept (the position of the last stored line, see
+  // OutputCommitted), so that a restarted daemon can Adopt it; "" = no cursors, no adoption.
+  std::string cursor_dir;
 };
 
 class DockerDriver : public driver::Driver {
@@ -64,6 +72,12 @@ class DockerDriver : public driver::Driver {
                                  const driver::ProcessSpec& spec,
                                  driver::ExitCallback on_exit) override;
   Status Signal(const std::string& runtime_id, int sig) override;
+  Result<std::vector<std::pair<std::string, std::string>>> Adopt(
+      const std::string& runtime_id, const driver::ProcessSpec& spec, driver::ExitCallback on_exit,
+      driver::OutputCallback on_output) override;
+  bool CanAdopt() const override { return !options_.cursor_dir.empty(); }
+  void OutputCommitted(const std::string& task_id, const std::string& container_name,
+                       int64_t position) override;
   void KillAll() override;
   Result<driver::ContainerStats> Stats(const std::string& runtime_id) override;
   Result<int> CreateTaskSandbox(const std::string& task_id) override;
@@ -72,13 +86,16 @@ class DockerDriver : public driver::Driver {
 
   const EngineClient& engine() const { return *engine_; }
 
-  // At daemon start: removes every container an earlier daemon on the same data dir left
-  // (options.labels match), pause containers included — their tasks were marked STOPPED, so
-  // nothing may keep running for them. Returns how many it removed.
+  // At daemon start, after the tasks that could be were adopted: removes every other container
+  // an earlier daemon on the same data dir left (options.labels match), pause containers
+  // included — their tasks were marked STOPPED, so nothing may keep running for them — and
+  // their cursors. Returns how many it removed.
   int SweepLeftovers();
 
  private:
   struct Watch;
+  void Follow(const std::string& id, const driver::ProcessSpec& spec, int64_t resume_after,
+              driver::ExitCallback on_exit, driver::OutputCallback on_output);
   void RunWatch(const std::shared_ptr<Watch>& w);
   void Remove(const std::string& id);
   void Spawn(std::function<void()> fn);
@@ -89,6 +106,11 @@ class DockerDriver : public driver::Driver {
   const DockerDriverOptions options_;
   std::mutex mu_;
   std::map<std::string, std::shared_ptr<Watch>> running_;  // by container id
+  struct Cursor {
+    std::string container_id;
+    int fd = -1;
+  };
+  std::map<std::string, Cursor> cursors_;  // by task_id/container name (mu_)
   std::map<std::string, std::string> sandboxes_;  // task id → pause container id (control thread)
   // task id → container name → Docker id, for volumesFrom (control thread; until removal)
   std::map<std::string, std::map<std::string, std::string>> task_containers_;

@@ -25,9 +25,10 @@ bool LogFrameDecoder::Feed(std::string_view bytes, const Sink& sink) {
       continue;
     }
     size_t take = std::min<size_t>(bytes.size(), remaining_);
-    if (!stdin_frame_) sink(stream_, bytes.substr(0, take));
-    remaining_ -= static_cast<uint32_t>(take);
+    remaining_ -= static_cast<uint32_t>(take);  // first: at_boundary() tells the sink a frame ended
+    std::string_view piece = bytes.substr(0, take);
     bytes.remove_prefix(take);
+    if (!stdin_frame_) sink(stream_, piece);
   }
   return true;
 }

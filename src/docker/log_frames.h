@@ -21,7 +21,8 @@ class LogFrameDecoder {
   // Feeds bytes; calls sink for each piece of payload. Returns false (and ignores the rest)
   // once a header is malformed (stream byte > 2 or non-zero padding): not a multiplexed stream.
   bool Feed(std::string_view bytes, const Sink& sink);
-  // True between frames (no partial header or payload pending).
+  // True between frames (no partial header or payload pending); inside the sink: the piece
+  // handed out ends its frame.
   bool at_boundary() const { return header_len_ == 0 && remaining_ == 0; }
 
  private:

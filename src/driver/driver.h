@@ -74,7 +74,11 @@ struct ContainerStats {
 enum class Stream { kStdout, kStderr };
 
 using ExitCallback = std::function<void(ExitStatus)>;
-using OutputCallback = std::function<void(Stream, std::string_view)>;
+// A chunk of output and its position in the driver's own log of the container (Docker: the
+// engine's timestamp of that log message, in ns since the epoch; 0 = the driver has none).
+// Positions increase; a restarted daemon resumes a container's output after the last position
+// reported through OutputCommitted.
+using OutputCallback = std::function<void(Stream, std::string_view, int64_t position)>;
 
 class Driver {
  public:
@@ -111,7 +115,7 @@ class Driver {
   // exit code; the returned id may be signalled.
   virtual Result<std::string> StartProbe(const std::string& container_id, const ProcessSpec& spec,
                                          ExitCallback on_exit) {
-    return Start(spec, std::move(on_exit), [](Stream, std::string_view) {});
+    return Start(spec, std::move(on_exit), [](Stream, std::string_view, int64_t) {});
   }
 
   // For a task with a network of its own (awsvpc, bridge): a network namespace the driver
@@ -124,6 +128,24 @@ class Driver {
   virtual Result<ContainerStats> Stats(const std::string& runtime_id) {
     return NotFound("no statistics for container " + runtime_id);
   }
+
+  // Containers that outlive the daemon (Docker): a restarted daemon takes a running container
+  // back with Adopt, instead of the task being stopped. `runtime_id` is what Start returned.
+  // On success the driver follows the container as if Start had started it — output after the
+  // last committed position (nothing written in between is lost), then on_exit — and returns
+  // the container's environment as it was started (the task endpoints' tokens are in it).
+  // NotFound when the container no longer exists; FailedPrecondition for drivers whose processes
+  // die with the daemon (the default).
+  virtual Result<std::vector<std::pair<std::string, std::string>>> Adopt(
+      const std::string& runtime_id, const ProcessSpec& spec, ExitCallback on_exit,
+      OutputCallback on_output) {
+    return FailedPrecondition(Name() + " containers do not outlive the daemon");
+  }
+  virtual bool CanAdopt() const { return false; }
+  // The output of the task's container up to `position` is stored (any thread, increasing
+  // positions): the point a restarted daemon's Adopt resumes after.
+  virtual void OutputCommitted(const std::string& task_id, const std::string& container_name,
+                               int64_t position) {}
 
   // Human-readable name ("process").
   virtual std::string Name() const = 0;

@@ -243,13 +243,13 @@ Result<std::string> ProcessDriver::Start(const ProcessSpec& spec, ExitCallback o
   c->pipe_keys[0] = reader_.Add(
       std::move(out_r),
       [output](std::string_view data) {
-        if (*output) (*output)(Stream::kStdout, data);
+        if (*output) (*output)(Stream::kStdout, data, 0);
       },
       [this, c] { OnPipeEof(c, true); });
   c->pipe_keys[1] = reader_.Add(
       std::move(err_r),
       [output](std::string_view data) {
-        if (*output) (*output)(Stream::kStderr, data);
+        if (*output) (*output)(Stream::kStderr, data, 0);
       },
       [this, c] { OnPipeEof(c, false); });
   if (c->main_reaped) OnMainExitedLocked(c);

@@ -166,7 +166,7 @@ class ProcessDriverTest : public ::testing::Test {
           }
           if (run->exit_calls.fetch_add(1) == 0) run->exited.set_value(status);
         },
-        [run](Stream stream, std::string_view data) {
+        [run](Stream stream, std::string_view data, int64_t) {
           std::lock_guard<std::mutex> lock(run->mu);
           (stream == Stream::kStdout ? run->out_bytes : run->err_bytes) += data.size();
           if (run->keep_data) (stream == Stream::kStdout ? run->out : run->err).append(data);

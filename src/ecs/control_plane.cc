@@ -66,8 +66,18 @@ Status ControlPlane::Load() {
   auto tasks = store_.LoadTasks();
   if (!tasks.ok()) return tasks.status();
   TimeMs now = executor_.clock().NowMs();
+  std::vector<std::string> adopted;
   for (auto& t : *tasks) {
-    if (!t.stopped()) {
+    // A Docker container outlives the daemon: a task on the host's network (or none) is taken
+    // back as it runs. Tasks with a namespace of their own are not: the namespace's wiring to
+    // berth's bridge went with the previous daemon.
+    const model::TaskDefinition* adopt_with = nullptr;
+    if (!t.stopped() && t.driver == driver_.Name() && driver_.CanAdopt() &&
+        t.network_mode != "awsvpc" && t.network_mode != "bridge") {
+      auto td = FindTaskDefinition(t.task_definition_arn);
+      if (td.ok()) adopt_with = *td;
+    }
+    if (!t.stopped() && adopt_with == nullptr) {
       // The previous daemon went away while this task ran; the driver killed its processes
       // (they die with the daemon), so record what happened.
       for (auto& c : t.containers) {
@@ -93,8 +103,24 @@ Status ControlPlane::Load() {
     auto entry = std::make_unique<TaskEntry>();
     entry->task = std::move(t);
     entry->task.change_seq = ++change_counter_;
-    task_order_.push_back(entry->task.id);
-    tasks_[entry->task.id] = std::move(entry);
+    std::string id = entry->task.id;
+    if (adopt_with != nullptr) {
+      entry->runner = std::make_unique<runner::TaskRunner>(
+          executor_, driver_, *adopt_with, entry->task, options_.runner,
+          [this, id](const model::Task& task, bool state_change) {
+            OnTaskChanged(id, task, state_change);
+          });
+      adopted.push_back(id);
+    }
+    task_order_.push_back(id);
+    tasks_[id] = std::move(entry);
+  }
+  // Adopted once the loop runs: the HTTP server (task endpoints) listens by then.
+  for (const auto& id : adopted) {
+    executor_.Post([this, id] {
+      auto it = tasks_.find(id);
+      if (it != tasks_.end() && it->second->runner) it->second->runner->Adopt();
+    });
   }
   auto services = store_.LoadServices();
   if (!services.ok()) return services.status();

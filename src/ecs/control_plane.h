@@ -143,8 +143,9 @@ class ControlPlane {
                Options options);
   ~ControlPlane();
 
-  // Loads the stored state; tasks that were running when the previous daemon went away are
-  // marked STOPPED. Creates the `default` cluster if missing.
+  // Loads the stored state. Tasks that were running when the previous daemon went away are
+  // adopted when the driver can (Docker, host or none network: TaskRunner::Adopt, posted to run
+  // once the loop does) and marked STOPPED otherwise. Creates the `default` cluster if missing.
   Status Load();
 
   const Options& options() const { return options_; }

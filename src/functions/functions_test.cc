@@ -66,7 +66,7 @@ class FakeDriver : public driver::Driver {
     Exit(id, code, 0);
   }
   void Output(const std::string& id, const std::string& text) {
-    procs.at(id).on_output(driver::Stream::kStderr, text);
+    procs.at(id).on_output(driver::Stream::kStderr, text, 0);
   }
   void Exit(const std::string& id, int code, int sig) {
     Proc& p = procs.at(id);

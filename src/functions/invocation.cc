@@ -248,7 +248,7 @@ void Functions::StartAttempt(const std::shared_ptr<Attempt>& a) {
         [this, alive, a](driver::ExitStatus status) {
           if (alive.lock()) FinishAttempt(a, status, "");
         },
-        [out](driver::Stream s, std::string_view data) {
+        [out](driver::Stream s, std::string_view data, int64_t) {
           out->Add(data);
           if (out->log) out->log->Write(data, s == driver::Stream::kStderr);
         });

@@ -5,7 +5,8 @@
 //  * Appends with durable=true (PutLogEvents) are written and fdatasynced, along with any new
 //    segment's directory entry, before Append returns: never lost.
 //  * Appends with durable=false (the container pipeline) sit in the group's write buffer
-//    (write_buffer_bytes, 256 KiB) until it fills, a read needs them, Flush() or a durable
+//    (write_buffer_bytes, 256 KiB) until it fills, a read needs them, Flush(), WriteOut() (the
+//    pipeline, after each batch of a container whose driver resumes its log) or a durable
 //    append to the same group. A kill -9 of the daemon loses only that unwritten buffer: at
 //    most 256 KiB per group, all of it appended since the last Flush(). A kernel crash or
 //    power loss loses what was appended with durable=false since the last Flush().

@@ -129,6 +129,9 @@ class LogStore {
                         bool create_stream = false) = 0;
   // Makes every earlier non-durable append durable (the pipeline's flush interval).
   virtual Status Flush() = 0;
+  // Hands the group's buffered appends to the kernel (write, no fsync): from then on they
+  // survive the daemon's death (kill -9), though not a kernel crash until the next Flush.
+  virtual Status WriteOut(const std::string& group) = 0;
 
   virtual Result<StreamPage> GetEvents(const StreamPageRequest& req) = 0;
   virtual Result<FilterPage> Filter(const FilterRequest& req) = 0;

@@ -109,6 +109,7 @@ class LogStoreImpl : public LogStore {
   Status Append(const std::string& group, const std::string& stream,
                 const std::vector<InputEvent>& events, bool durable, bool create_stream) override;
   Status Flush() override;
+  Status WriteOut(const std::string& group) override;
   Result<StreamPage> GetEvents(const StreamPageRequest& req) override;
   Result<FilterPage> Filter(const FilterRequest& req) override;
   void EnforceRetention() override;

@@ -99,6 +99,13 @@ Status LogStoreImpl::Flush() {
   return first;
 }
 
+Status LogStoreImpl::WriteOut(const std::string& group) {
+  std::lock_guard<std::mutex> lock(mu_);
+  GroupState* g = FindGroup(group);
+  if (g == nullptr) return NotFound(kGroupNotFound);
+  return WriteBuffer(g);
+}
+
 Status LogStoreImpl::StartSegment(GroupState* g, int64_t now) {
   if (!g->dir_exists) {
     if (mkdir(g->dir.c_str(), 0755) != 0 && errno != EEXIST) {

@@ -168,6 +168,7 @@ class GrouperImpl final : public Grouper {
       ts_ = now_ms;
     }
     buf_.append(line);
+    ++held_lines_;
     buf_eff_ += line_eff;
     if (line_eff < kMaxEventBytes) {
       buf_.push_back('\n');
@@ -184,6 +185,8 @@ class GrouperImpl final : public Grouper {
   }
 
   void Close() override { EmitBuffer(); }
+
+  size_t held_lines() const override { return held_lines_; }
 
  private:
   // Most lines of a multiline stream do not match, and RE2's unanchored DFA costs a few ns per
@@ -330,6 +333,7 @@ class GrouperImpl final : public Grouper {
     EmitSplit(buf_, buf_eff_, ts_);
     buf_.clear();
     buf_eff_ = 0;
+    held_lines_ = 0;
   }
 
   void EmitSplit(std::string_view message, size_t eff, int64_t ts) {
@@ -350,6 +354,7 @@ class GrouperImpl final : public Grouper {
   // EffectiveLength(buf_), summed per line: exact, because a line is only ever joined after a
   // "\n" or followed by one, so bytes of two lines never decode as one rune.
   size_t buf_eff_ = 0;
+  size_t held_lines_ = 0;  // lines in buf_
   int64_t ts_ = 0;  // 0 = unset, as in Docker
   std::string scratch_;
 };

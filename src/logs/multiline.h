@@ -42,6 +42,9 @@ class Grouper {
   virtual void Tick(int64_t now_ms) = 0;
   // Container ended: emit what is buffered.
   virtual void Close() = 0;
+  // How many of the lines added so far are buffered, not yet in an emitted event (always the
+  // last ones added).
+  virtual size_t held_lines() const = 0;
 };
 
 // Docker's effectiveLen: the UTF-8 length with each invalid byte counted as 3 (what it becomes

@@ -24,6 +24,8 @@ class PhpFpmUnwrapper {
   void AddLine(std::string_view line);
   // Emits a pending joined line (end of output, or the flush ticker).
   void Flush();
+  // Whether a line is held, waiting for its continuation (emitted by a later AddLine or Flush).
+  bool holding() const { return has_pending_; }
 
  private:
   OnLine on_line_;

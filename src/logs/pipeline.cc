@@ -19,8 +19,11 @@ struct ContainerLog::Impl {
         out([this](std::string_view line) { OnLine(line); }),
         err([this](std::string_view line) { OnLine(line); }) {}
 
-  // A complete line from either stream, read at now_ms (mu held).
+  // A complete line from either stream, read at now_ms (mu held). Lines are numbered (seq) so
+  // that the commit listener can tell which driver positions are stored.
   void OnLine(std::string_view line) {
+    uint64_t seq = ++lines_in;
+    if (listener) line_positions.emplace_back(seq, position);
     if (config.non_blocking) {
       // Docker's ring: a full ring drops the NEW line; an empty ring takes even an oversized one.
       if (!ring.empty() && ring_bytes + line.size() > config.max_buffer_bytes) {
@@ -28,32 +31,85 @@ struct ContainerLog::Impl {
         return;
       }
       ring_bytes += line.size();
-      ring.emplace_back(now_ms, std::string(line));
+      ring.push_back({now_ms, seq, std::string(line)});
       return;
     }
-    Process(line, now_ms);
+    Process(line, now_ms, seq);
   }
 
-  void Process(std::string_view line, int64_t at) {
+  void Process(std::string_view line, int64_t at, uint64_t seq) {
     line_time = at;
-    if (unwrap) {
-      unwrap->AddLine(line);
-    } else {
-      grouper->AddLine(line, at);
+    last_seq = seq;
+    if (!unwrap) return Feed(line, at, seq);
+    unwrapped.clear();
+    unwrap->AddLine(line);
+    FeedUnwrapped(seq, unwrap->holding());
+  }
+
+  // The unwrapper's output for raw line `seq`: what came out before the last piece ends at the
+  // line before; the last piece ends at `seq` unless the unwrapper still holds (part of) it.
+  void FeedUnwrapped(uint64_t seq, bool holding) {
+    for (size_t i = 0; i < unwrapped.size(); ++i) {
+      bool last = i + 1 == unwrapped.size();
+      Feed(unwrapped[i], line_time, last && !holding ? seq : seq - 1);
     }
+    unwrapped.clear();
+  }
+
+  void FlushUnwrapper() {
+    if (!unwrap) return;
+    unwrapped.clear();
+    unwrap->Flush();
+    FeedUnwrapped(last_seq, false);
+  }
+
+  // A line into the grouper; `end` is the last raw line it carries.
+  void Feed(std::string_view line, int64_t at, uint64_t end) {
+    if (listener) fed_ends.push_back(end);
+    grouper->AddLine(line, at);
   }
 
   void AppendPending() {
-    if (pending.empty()) return;
-    Status st = pipeline.store_.Append(config.group, config.stream, pending, /*durable=*/false,
-                                       /*create_stream=*/true);
-    if (!st.ok()) {
-      // Docker's driver logs and drops a batch it cannot publish; so do we.
-      fprintf(stderr, "berth: dropping %zu log events for %s/%s: %s\n", pending.size(),
-              config.group.c_str(), config.stream.c_str(), st.message().c_str());
+    if (!pending.empty()) {
+      Status st = pipeline.store_.Append(config.group, config.stream, pending, /*durable=*/false,
+                                         /*create_stream=*/true);
+      // A position is only reported once what it covers would survive the daemon's death.
+      if (st.ok() && listener) st = pipeline.store_.WriteOut(config.group);
+      if (!st.ok()) {
+        // Docker's driver logs and drops a batch it cannot publish; so do we.
+        fprintf(stderr, "berth: dropping %zu log events for %s/%s: %s\n", pending.size(),
+                config.group.c_str(), config.stream.c_str(), st.message().c_str());
+      }
+      pending.clear();
     }
-    pending.clear();
+    ReportCommitted();
   }
+
+  // The grouper holds the last held_lines() lines it was fed; every earlier one is stored.
+  void ReportCommitted() {
+    if (!listener) return;
+    size_t held = grouper->held_lines();
+    uint64_t stored_seq = 0;
+    while (fed_ends.size() > held) {
+      stored_seq = fed_ends.front();
+      fed_ends.pop_front();
+    }
+    int64_t stored_position = 0;
+    while (!line_positions.empty() && line_positions.front().first <= stored_seq) {
+      stored_position = line_positions.front().second;
+      line_positions.pop_front();
+    }
+    if (stored_position > committed) {
+      committed = stored_position;
+      listener(committed);
+    }
+  }
+
+  struct RingLine {
+    int64_t at;
+    uint64_t seq;
+    std::string line;
+  };
 
   Pipeline& pipeline;
   ContainerLogConfig config;
@@ -63,25 +119,42 @@ struct ContainerLog::Impl {
   std::unique_ptr<PhpFpmUnwrapper> unwrap;
   std::unique_ptr<Grouper> grouper;
   std::vector<InputEvent> pending;
+  std::vector<std::string> unwrapped;  // the unwrapper's output for the line being processed
   int64_t now_ms = 0;
   int64_t line_time = 0;  // read time of the line being unwrapped
   int64_t last_tick = 0;
   bool closed = false;
-  std::deque<std::pair<int64_t, std::string>> ring;
+  std::deque<RingLine> ring;
   size_t ring_bytes = 0;
   uint64_t dropped = 0;
+  // Positions (only with a listener): raw lines are numbered in arrival order; line_positions
+  // maps the ones not yet stored to the position of the chunk that completed them, fed_ends
+  // gives each line in the grouper the last raw line it carries.
+  std::function<void(int64_t)> listener;
+  int64_t position = 0;   // of the chunk being written
+  uint64_t lines_in = 0;  // raw lines so far
+  uint64_t last_seq = 0;  // the last raw line processed
+  std::deque<std::pair<uint64_t, int64_t>> line_positions;
+  std::deque<uint64_t> fed_ends;
+  int64_t committed = 0;
 };
 
 ContainerLog::ContainerLog(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
 
 ContainerLog::~ContainerLog() = default;
 
-void ContainerLog::Write(std::string_view chunk, bool is_stderr) {
+void ContainerLog::SetCommitListener(std::function<void(int64_t)> listener) {
+  std::lock_guard<std::mutex> lock(impl_->mu);
+  impl_->listener = std::move(listener);
+}
+
+void ContainerLog::Write(std::string_view chunk, bool is_stderr, int64_t position) {
   bool queued = false;
   {
     std::lock_guard<std::mutex> lock(impl_->mu);
     if (impl_->closed) return;
     impl_->now_ms = impl_->pipeline.clock_.NowMs();
+    impl_->position = position;
     (is_stderr ? impl_->err : impl_->out).Write(chunk);
     if (impl_->config.non_blocking) {
       queued = !impl_->ring.empty();
@@ -97,9 +170,9 @@ bool ContainerLog::Drain() {
   if (impl_->ring.empty()) return false;
   // Bounded work per turn, so one flooding container cannot starve the others.
   for (int i = 0; i < 4096 && !impl_->ring.empty(); ++i) {
-    auto& [at, line] = impl_->ring.front();
-    impl_->ring_bytes -= line.size();
-    impl_->Process(line, at);
+    auto& r = impl_->ring.front();
+    impl_->ring_bytes -= r.line.size();
+    impl_->Process(r.line, r.at, r.seq);
     impl_->ring.pop_front();
   }
   impl_->AppendPending();
@@ -110,7 +183,7 @@ void ContainerLog::Tick(int64_t now_ms) {
   std::lock_guard<std::mutex> lock(impl_->mu);
   if (impl_->closed || now_ms - impl_->last_tick < impl_->config.flush_interval_ms) return;
   impl_->last_tick = now_ms;
-  if (impl_->unwrap) impl_->unwrap->Flush();
+  impl_->FlushUnwrapper();
   impl_->grouper->Tick(now_ms);
   impl_->AppendPending();
 }
@@ -122,12 +195,12 @@ void ContainerLog::Close() {
   impl_->out.Finish();
   impl_->err.Finish();
   while (!impl_->ring.empty()) {
-    auto& [at, line] = impl_->ring.front();
-    impl_->Process(line, at);
+    auto& r = impl_->ring.front();
+    impl_->Process(r.line, r.at, r.seq);
     impl_->ring.pop_front();
   }
   impl_->ring_bytes = 0;
-  if (impl_->unwrap) impl_->unwrap->Flush();
+  impl_->FlushUnwrapper();
   impl_->grouper->Close();
   impl_->AppendPending();
   impl_->closed = true;
@@ -188,7 +261,7 @@ Result<std::shared_ptr<ContainerLog>> Pipeline::Open(const ContainerLogConfig& c
   impl->grouper = std::move(*grouper);
   if (config.php_fpm_unwrap) {
     impl->unwrap = std::make_unique<PhpFpmUnwrapper>(
-        [raw](std::string_view line) { raw->grouper->AddLine(line, raw->line_time); },
+        [raw](std::string_view line) { raw->unwrapped.emplace_back(line); },
         config.php_fpm_log_limit);
   }
   impl->last_tick = clock_.NowMs();

@@ -4,7 +4,9 @@
 // (as Docker's two copiers do), then interleaved into ONE grouper and one log stream, with the
 // time each line was read as its timestamp. Events are appended to the store without fsync;
 // a ticker thread drives Docker's flush interval (grouper ticks) and makes the store durable
-// every interval, so a crash loses at most the last interval of container output.
+// every interval, so a crash loses at most the last interval of container output. A log with
+// a commit listener (a driver that can resume after a restart) hands each batch to the kernel
+// before reporting its position, so a kill -9 of the daemon loses nothing the driver skips.
 //
 // Modes (spec/logs.md §1.7): blocking — the capture thread processes output inline, so a
 // container that outruns the store waits in write(); non-blocking — lines go into a ring of
@@ -18,6 +20,7 @@
 #include <condition_variable>
 #include <cstdint>
 #include <deque>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -75,8 +78,14 @@ class Pipeline {
 class ContainerLog {
  public:
   ~ContainerLog();
-  // A chunk of the container's output (capture thread).
-  void Write(std::string_view chunk, bool is_stderr);
+  // A chunk of the container's output (capture thread). `position`: the driver's position of
+  // the chunk's end in its own log of the container (driver.h; 0 = none).
+  void Write(std::string_view chunk, bool is_stderr, int64_t position = 0);
+  // Called whenever the stored output reaches a new position: every line written up to it is
+  // in an event appended to the store, none after it is (lines still in the ring, the php-fpm
+  // unwrapper or the grouper are not). Called with the log's lock held, on the thread that
+  // appended. Set it before the first Write.
+  void SetCommitListener(std::function<void(int64_t position)> listener);
   // End of output: flush partial lines and the grouper's buffer into the store.
   void Close();
   // Lines dropped by non-blocking mode because the ring was full.

@@ -131,5 +131,54 @@ TEST_F(PipelineTest, NonBlockingWithRoomKeepsEverything) {
   EXPECT_EQ(Events("/test/g", "p/web/task").size(), 100u);
 }
 
+// The commit listener tells a driver where to resume after a restart: every line up to the
+// reported position is in a stored event, none after it is.
+TEST_F(PipelineTest, CommitPositionsFollowWhatIsStored) {
+  auto log = pipeline_->Open(Config());
+  ASSERT_TRUE(log.ok());
+  std::vector<int64_t> commits;
+  (*log)->SetCommitListener([&](int64_t p) { commits.push_back(p); });
+  (*log)->Write("one\n", false, 10);
+  (*log)->Write("half of ", true, 11);  // no line completed: nothing new is stored
+  (*log)->Write("two\n", true, 12);
+  EXPECT_EQ(commits, (std::vector<int64_t>{10, 12}));
+  EXPECT_EQ(Events("/test/g", "p/web/task"), (std::vector<std::string>{"one", "half of two"}));
+}
+
+TEST_F(PipelineTest, CommitPositionsWaitForTheEventTheGrouperHolds) {
+  ContainerLogConfig c = Config();
+  c.start_pattern = "^START";
+  auto log = pipeline_->Open(c);
+  ASSERT_TRUE(log.ok());
+  std::vector<int64_t> commits;
+  (*log)->SetCommitListener([&](int64_t p) { commits.push_back(p); });
+  (*log)->Write("START a\n", false, 1);
+  (*log)->Write("  more a\n", false, 2);
+  EXPECT_TRUE(commits.empty());  // both lines are in the event being assembled
+  (*log)->Write("START b\n", false, 3);
+  // "START a" + "more a" are stored; "START b" is held: resume after 2, not 3.
+  EXPECT_EQ(commits, (std::vector<int64_t>{2}));
+  (*log)->Close();
+  EXPECT_EQ(commits, (std::vector<int64_t>{2, 3}));
+}
+
+TEST_F(PipelineTest, CommitPositionsWithPhpFpmUnwrapping) {
+  const std::string p = "[28-Nov-2026 19:34:00] WARNING: [pool www] child 7 said into stderr: \"";
+  const std::string full = p + "12345678\"";
+  ContainerLogConfig c = Config();
+  c.php_fpm_unwrap = true;
+  c.php_fpm_log_limit = full.size() + 1;  // `full` was cut at log_limit: continued next line
+  auto log = pipeline_->Open(c);
+  ASSERT_TRUE(log.ok());
+  std::vector<int64_t> commits;
+  (*log)->SetCommitListener([&](int64_t p) { commits.push_back(p); });
+  (*log)->Write(full + "\n", true, 5);
+  EXPECT_TRUE(commits.empty());
+  (*log)->Write(p + "9\"\n", true, 6);  // ends the joined line
+  (*log)->Write("plain\n", true, 7);
+  EXPECT_EQ(commits, (std::vector<int64_t>{6, 7}));
+  EXPECT_EQ(Events("/test/g", "p/web/task"), (std::vector<std::string>{"123456789", "plain"}));
+}
+
 }  // namespace
 }  // namespace berth::logs

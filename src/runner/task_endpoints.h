@@ -24,10 +24,11 @@ class TaskEndpoints {
   virtual ~TaskEndpoints() = default;
   // Before any container of `task` starts. netns_fd: the task's network namespace, or -1 (host
   // network). Returns, per container name, variables added to berth's base environment (the
-  // task's own environment still wins).
-  virtual std::map<std::string, EnvironmentList> Open(const model::Task& task,
-                                                      const model::TaskDefinition& definition,
-                                                      int netns_fd) = 0;
+  // task's own environment still wins). `running`: for a task adopted after a daemon restart,
+  // the environment its running containers were started with — the tokens in it stay valid.
+  virtual std::map<std::string, EnvironmentList> Open(
+      const model::Task& task, const model::TaskDefinition& definition, int netns_fd,
+      const std::map<std::string, EnvironmentList>& running) = 0;
   // The task has stopped: its credentials stop working and its endpoints stop answering.
   virtual void Close(const std::string& task_arn) = 0;
 };

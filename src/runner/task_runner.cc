@@ -153,7 +153,7 @@ void TaskRunner::Start() {
   }
   Changed(false);
   if (options_.endpoints != nullptr) {
-    auto by_container = options_.endpoints->Open(task_, definition_, netns_fd_);
+    auto by_container = options_.endpoints->Open(task_, definition_, netns_fd_, {});
     endpoints_open_ = true;
     for (auto& r : runs_) {
       r->endpoint_env = std::move(by_container[r->def->name]);
@@ -404,25 +404,16 @@ void TaskRunner::StartProcess(ContainerRun& c) {
   spec.cpu_shares = c.def->cpu;
   spec.memory_reservation_bytes =
       static_cast<long long>(c.def->memory_reservation.value_or(0)) * 1024 * 1024;
-  size_t index = c.index;
-  driver::OutputCallback on_output = [](driver::Stream, std::string_view) {};
-  if (options_.pipeline) {
-    auto cfg = LogConfigFor(*c.def, definition_.family, task_.id);
-    auto log = cfg.ok() ? options_.pipeline->Open(*cfg)
-                        : Result<std::shared_ptr<logs::ContainerLog>>(cfg.status());
-    if (!log.ok()) {
-      FailBeforeStart(c, log.status().message(), true);
-      return;
-    }
-    c.log = *log;
-    on_output = [log = c.log](driver::Stream s, std::string_view data) {
-      log->Write(data, s == driver::Stream::kStderr);
-    };
+  auto on_output = OpenLog(c);
+  if (!on_output.ok()) {
+    FailBeforeStart(c, on_output.status().message(), true);
+    return;
   }
+  size_t index = c.index;
   auto on_exit = [this, alive = std::weak_ptr<int>(alive_), index](driver::ExitStatus st) {
     if (alive.lock()) OnExit(index, st);
   };
-  Result<std::string> id = driver_.Start(spec, on_exit, on_output);
+  Result<std::string> id = driver_.Start(spec, on_exit, *on_output);
   if (!id.ok()) {
     if (c.log) c.log->Close();
     FailBeforeStart(c, id.status().message(), true);
@@ -441,6 +432,85 @@ void TaskRunner::StartProcess(ContainerRun& c) {
     }));
   }
   if (c.def->health_check) ScheduleProbe(index, c.def->health_check->interval_s * 1000LL);
+}
+
+Result<driver::OutputCallback> TaskRunner::OpenLog(ContainerRun& c) {
+  if (!options_.pipeline) return driver::OutputCallback([](driver::Stream, std::string_view, int64_t) {});
+  auto cfg = LogConfigFor(*c.def, definition_.family, task_.id);
+  if (!cfg.ok()) return cfg.status();
+  auto log = options_.pipeline->Open(*cfg);
+  if (!log.ok()) return log.status();
+  c.log = *log;
+  if (driver_.CanAdopt()) {
+    // Where a restarted daemon resumes this container's output (driver.h, OutputCommitted).
+    c.log->SetCommitListener(
+        [&driver = driver_, task_id = task_.id, name = c.def->name](int64_t position) {
+          driver.OutputCommitted(task_id, name, position);
+        });
+  }
+  return driver::OutputCallback(
+      [log = c.log](driver::Stream s, std::string_view data, int64_t position) {
+        log->Write(data, s == driver::Stream::kStderr, position);
+      });
+}
+
+void TaskRunner::Adopt() {
+  bool any_started = false;
+  for (const auto& c : task_.containers) any_started |= !c.runtime_id.empty();
+  if (!any_started && !task_.desired_stopped) return Start();  // it never got that far
+  TimeMs now = executor_.clock().NowMs();
+  std::map<std::string, EnvironmentList> running_env;
+  for (auto& r : runs_) {
+    model::Container& mc = task_.containers[r->index];
+    if (mc.last_status == ContainerStatus::kStopped) {
+      r->started = !mc.runtime_id.empty();
+      r->exited = true;
+      continue;
+    }
+    if (mc.last_status != ContainerStatus::kRunning || mc.runtime_id.empty()) continue;
+    size_t index = r->index;
+    auto on_exit = [this, alive = std::weak_ptr<int>(alive_), index](driver::ExitStatus st) {
+      if (alive.lock()) OnExit(index, st);
+    };
+    auto on_output = OpenLog(*r);
+    auto env = on_output.ok() ? driver_.Adopt(mc.runtime_id, BaseSpec(*r), on_exit, *on_output)
+                              : Result<EnvironmentList>(on_output.status());
+    r->started = true;
+    r->runtime_id = mc.runtime_id;
+    r->started_at = now;
+    if (!env.ok()) {
+      // Gone while no daemon watched it: its exit code is unknown.
+      if (r->log) r->log->Close();
+      r->exited = true;
+      mc.last_status = ContainerStatus::kStopped;
+      mc.reason = ("CannotInspectContainerError: " + env.status().message()).substr(0, 1024);
+      Changed(true);
+      continue;
+    }
+    running_env[r->def->name] = *env;
+    if (r->def->health_check) ScheduleProbe(index, r->def->health_check->interval_s * 1000LL);
+  }
+  if (options_.endpoints != nullptr) {
+    auto by_container = options_.endpoints->Open(task_, definition_, netns_fd_, running_env);
+    endpoints_open_ = true;
+    for (auto& r : runs_) r->endpoint_env = std::move(by_container[r->def->name]);
+  }
+  // Containers not started yet still need their environment (env files, secrets).
+  bool pending = false;
+  for (const auto& r : runs_) pending |= !r->started && !r->exited;
+  if (pending && !task_.desired_stopped && !ResolveConfiguration()) return;
+  if (task_.desired_stopped) {
+    stopping_ = true;
+    executor_.Post(Guard([this] { Evaluate(); }));
+    return;
+  }
+  for (const auto& r : runs_) {
+    if (r->def->essential && r->exited) {
+      Stop(StopCode::kEssentialContainerExited, "Essential container in task exited");
+      return;
+    }
+  }
+  Evaluate();
 }
 
 void TaskRunner::FailBeforeStart(ContainerRun& c, const std::string& reason,

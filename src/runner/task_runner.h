@@ -74,6 +74,12 @@ class TaskRunner {
 
   // Starts the containers whose dependencies allow it.
   void Start();
+  // Instead of Start, for a task a previous daemon left running (its state as stored): takes
+  // its RUNNING containers back from the driver (Driver::Adopt; health checks resume, the
+  // endpoints keep the tokens the containers were started with), marks the ones that vanished
+  // STOPPED, then carries on as if it had never been away — a stop in progress continues, an
+  // essential container gone stops the task, containers not started yet start.
+  void Adopt();
   // Asks the task to stop (desiredStatus STOPPED). The first stop code and reason win.
   void Stop(model::StopCode code, const std::string& reason);
   // A service task leaving its load balancer: desiredStatus STOPPED and lastStatus
@@ -110,6 +116,8 @@ class TaskRunner {
   // Returns true when every dependency is met; sets *failure when one can never be met.
   bool DependenciesMet(const ContainerRun& c, std::string* failure) const;
   void StartProcess(ContainerRun& c);
+  // Opens the container's log stream; the callback the driver writes its output to.
+  Result<driver::OutputCallback> OpenLog(ContainerRun& c);
   void OnExit(size_t index, driver::ExitStatus status);
   void FailBeforeStart(ContainerRun& c, const std::string& reason, bool task_failed_to_start);
   void ContinueStopping();

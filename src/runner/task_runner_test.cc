@@ -377,8 +377,8 @@ TEST_F(TaskRunnerTest, SecretsWithoutAConfigSourceFailToStart) {
 class FakeEndpoints : public TaskEndpoints {
  public:
   std::map<std::string, EnvironmentList> Open(const model::Task& task,
-                                              const model::TaskDefinition& def,
-                                              int netns_fd) override {
+                                              const model::TaskDefinition& def, int netns_fd,
+                                              const std::map<std::string, EnvironmentList>&) override {
     opened.push_back(task.arn);
     seen_netns = netns_fd;
     std::map<std::string, EnvironmentList> out;

@@ -58,8 +58,10 @@ warnings.simplefilter("ignore", ResourceWarning)
 
 
 class Daemon:
-    def __init__(self, data_dir=None, extra_args=(), env=None, allow_reset=True):
+    def __init__(self, data_dir=None, extra_args=(), env=None, allow_reset=True,
+                 listen="127.0.0.1:0"):
         self.owns_dir = data_dir is None
+        self.listen = listen
         self.allow_reset = allow_reset
         self.data_dir = data_dir or tempfile.mkdtemp(prefix="berth-it-")
         self.extra_args = list(extra_args)
@@ -79,7 +81,7 @@ class Daemon:
         env = dict(os.environ if self.env is None else self.env)
         self.log = open(self.stderr_path, "ab")
         self.proc = subprocess.Popen(
-            [BERTH, "serve", "--listen", "127.0.0.1:0", "--data-dir", self.data_dir]
+            [BERTH, "serve", "--listen", self.listen, "--data-dir", self.data_dir]
             + (["--allow-reset"] if self.allow_reset else []) + self.extra_args,
             stdout=self.log, stderr=self.log, env=env)
         deadline = time.time() + timeout
@@ -98,6 +100,7 @@ class Daemon:
         else:
             raise RuntimeError("berth serve did not become healthy: " + self.logs())
         self.port = int(self.url.rsplit(":", 1)[1])
+        self.listen = "127.0.0.1:%d" % self.port  # a restart keeps the port (tasks hold URLs)
         self.creds = self.read_credentials()
         return self
 

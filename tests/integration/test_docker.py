@@ -394,24 +394,121 @@ class VolumesFromTest(unittest.TestCase):
 
 
 class RestartTest(unittest.TestCase):
-    def test_a_restarted_daemon_removes_the_containers_of_the_tasks_it_marked_stopped(self):
+    def daemon(self):
         env = dict(os.environ)
         env["DOCKER_HOST"] = open(os.path.join(DOCKER_DIR, "docker_host")).read().strip()
-        d = harness.Daemon(extra_args=("--driver", "docker"), env=env).start()
+        d = harness.Daemon(extra_args=("--driver", "docker", "--task-subnet", "10.219.0.0/24",
+                                       "--task-bridge", "berthit4"), env=env).start()
         self.addCleanup(d.cleanup)
-        ecs = d.boto()
-        ecs.register_task_definition(family="survivor", networkMode="host", containerDefinitions=[
-            {"name": "app", "image": IMAGE, "memory": 16, "command": ["sleep", "600"]}])
+        return d
+
+    def test_kill_9_while_containers_log_tasks_keep_running_and_no_line_is_lost_or_repeated(self):
+        d = self.daemon()
+        ecs, logs = d.boto(), d.boto("logs")
+        creds = ('wget -qO- --header "Authorization: $AWS_CONTAINER_AUTHORIZATION_TOKEN" '
+                 '"$AWS_CONTAINER_CREDENTIALS_FULL_URI"')
+        script = ('echo "creds-before $(%s)"; i=0; while [ $i -lt 1500 ]; do echo "line $i"; '
+                  'i=$((i+1)); [ $((i %% 100)) = 0 ] && echo "err $i" >&2; usleep 4000; done; '
+                  'echo "meta-after $(wget -qO- "$ECS_CONTAINER_METADATA_URI_V4/task")"; '
+                  'echo "creds-after $(%s)"') % (creds, creds)
+        ecs.register_task_definition(
+            family="survivor", networkMode="host",
+            taskRoleArn="arn:aws:iam::123456789012:role/app",
+            containerDefinitions=[{
+                "name": "app", "image": IMAGE, "memory": 32, "entryPoint": ["sh", "-c"],
+                "command": [script], "logConfiguration": {"logDriver": "awslogs", "options": {
+                    "awslogs-group": "/t/survivor", "awslogs-region": "us-east-1",
+                    "awslogs-stream-prefix": "ecs", "awslogs-create-group": "true"}}}])
         arn = ecs.run_task(taskDefinition="survivor")["tasks"][0]["taskArn"]
+        stream = "ecs/app/" + arn.rsplit("/", 1)[1]
+
+        def events():
+            out, token = [], None
+            while True:
+                kwargs = {"nextToken": token} if token else {}
+                try:
+                    r = logs.get_log_events(logGroupName="/t/survivor", logStreamName=stream,
+                                            startFromHead=True, **kwargs)
+                except logs.exceptions.ResourceNotFoundException:
+                    return []
+                out += [e["message"] for e in r["events"]]
+                if r["nextForwardToken"] == token:
+                    return out
+                token = r["nextForwardToken"]
+        harness.wait_for(lambda: len(events()) > 200, timeout=30, what="the task logging")
+        cid = ecs.describe_tasks(tasks=[arn])["tasks"][0]["containers"][0]["runtimeId"]
+        time.sleep(0.5)  # lines stored since the last read (which flushed the store's buffer)
+        d.stop(sig=9)
+        time.sleep(1)  # the container goes on writing while no daemon reads
+        self.assertTrue(docker_api("GET", "/containers/%s/json" % cid)[1]["State"]["Running"])
+        d.start()
+        ecs = d.boto()
+        logs = d.boto("logs")  # events() reads through the new daemon
+        task = ecs.describe_tasks(tasks=[arn])["tasks"][0]
+        self.assertEqual(task["lastStatus"], "RUNNING")
+        self.assertEqual(task["containers"][0]["runtimeId"], cid)
+        # The role's keys handed out before the restart still sign requests.
+        before = json.loads([m for m in events() if m.startswith("creds-before ")][0][13:])
+        s3 = boto3_client(d, "s3", before)
+        s3.list_buckets()
+        harness.fast_waiter(ecs, "tasks_stopped", delay=0.3, attempts=200).wait(tasks=[arn])
+        task = ecs.describe_tasks(tasks=[arn])["tasks"][0]
+        self.assertEqual(task["containers"][0]["exitCode"], 0)
+        got = events()
+        lines = [m for m in got if m.startswith("line ")]
+        self.assertEqual(lines, ["line %d" % i for i in range(1500)])
+        self.assertEqual([m for m in got if m.startswith("err ")],
+                         ["err %d" % i for i in range(100, 1501, 100)])
+        meta = json.loads([m for m in got if m.startswith("meta-after ")][0][11:])
+        self.assertEqual(meta["TaskARN"], arn)
+        after = json.loads([m for m in got if m.startswith("creds-after ")][0][12:])
+        self.assertEqual(after["AccessKeyId"], before["AccessKeyId"])
+        self.assertNotIn("Docker containers left by an earlier daemon", d.logs())
+
+    def test_a_container_removed_while_no_daemon_ran_stops_its_task(self):
+        d = self.daemon()
+        ecs = d.boto()
+        ecs.register_task_definition(family="vanish", networkMode="host", containerDefinitions=[
+            {"name": "app", "image": IMAGE, "memory": 16, "command": ["sleep", "600"]}])
+        arn = ecs.run_task(taskDefinition="vanish")["tasks"][0]["taskArn"]
         harness.fast_waiter(ecs, "tasks_running", delay=0.2, attempts=150).wait(tasks=[arn])
         cid = ecs.describe_tasks(tasks=[arn])["tasks"][0]["containers"][0]["runtimeId"]
         d.stop(sig=9)
-        self.assertEqual(docker_api("GET", "/containers/%s/json" % cid)[1]["State"]["Running"], True)
+        self.assertEqual(docker_api("DELETE", "/containers/%s?force=1" % cid)[0], 204)
         d.start()
+        ecs = d.boto()
+        harness.fast_waiter(ecs, "tasks_stopped", delay=0.2, attempts=100).wait(tasks=[arn])
+        task = ecs.describe_tasks(tasks=[arn])["tasks"][0]
+        self.assertEqual(task["stopCode"], "EssentialContainerExited")
+        self.assertIn("CannotInspectContainerError", task["containers"][0]["reason"])
+
+    @unittest.skipUnless(os.geteuid() == 0, "task networks need root")
+    def test_a_restarted_daemon_removes_the_containers_of_tasks_it_cannot_adopt(self):
+        d = self.daemon()
+        ecs = d.boto()
+        ecs.register_task_definition(family="netns", networkMode="awsvpc", containerDefinitions=[
+            {"name": "app", "image": IMAGE, "memory": 16, "command": ["sleep", "600"]}])
+        arn = ecs.run_task(taskDefinition="netns", networkConfiguration={
+            "awsvpcConfiguration": {"subnets": ["subnet-1"]}})["tasks"][0]["taskArn"]
+        harness.fast_waiter(ecs, "tasks_running", delay=0.2, attempts=150).wait(tasks=[arn])
+        cid = ecs.describe_tasks(tasks=[arn])["tasks"][0]["containers"][0]["runtimeId"]
+        d.stop(sig=9)
+        d.start()
+        # An awsvpc task's namespace was wired by the previous daemon: it is not adopted.
         task = d.boto().describe_tasks(tasks=[arn])["tasks"][0]
         self.assertEqual(task["lastStatus"], "STOPPED")
-        self.assertEqual(docker_api("GET", "/containers/%s/json" % cid)[0], 404)
-        self.assertIn("removed 1 Docker containers left by an earlier daemon", d.logs())
+        harness.wait_for(lambda: docker_api("GET", "/containers/%s/json" % cid)[0] == 404,
+                         timeout=15, what="the container removed")
+        harness.wait_for(lambda: "removed 2 Docker containers left by an earlier daemon"
+                         in d.logs(), timeout=15, what="the sweep (container and pause)")
+
+
+def boto3_client(d, service, creds):
+    import boto3
+    return boto3.client(service, endpoint_url=d.url, region_name="us-east-1",
+                        aws_access_key_id=creds["AccessKeyId"],
+                        aws_secret_access_key=creds["SecretAccessKey"],
+                        aws_session_token=creds["Token"])
 
 
 if __name__ == "__main__":

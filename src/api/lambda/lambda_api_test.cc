@@ -33,7 +33,7 @@ class ManualDriver : public driver::Driver {
   };
   Result<std::string> Start(const driver::ProcessSpec& spec, driver::ExitCallback on_exit,
                             driver::OutputCallback on_output) override {
-    on_output(driver::Stream::kStderr, "hello from the function\n");
+    on_output(driver::Stream::kStderr, "hello from the function\n", 0);
     procs.push_back({spec, std::move(on_exit)});
     return "rt-" + std::to_string(procs.size());
   }
