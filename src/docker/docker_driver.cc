@@ -8,6 +8,7 @@
 #include <chrono>
 #include <cstdio>
 #include <ctime>
+#include <set>
 #include <type_traits>
 #include <nlohmann/json.hpp>
 
@@ -424,14 +425,18 @@ void DockerDriver::RunWatch(const std::shared_ptr<Watch>& w) {
             break;
           }
         }
-        if (t->second.empty()) task_containers_.erase(t);
+        if (t->second.empty()) {
+          // The task's last container: its task-scoped volumes go with it, as the agent does.
+          task_containers_.erase(t);
+          return Remove(id, task_id);
+        }
       }
       Remove(id);
     });
   });
 }
 
-void DockerDriver::Remove(const std::string& id) {
+void DockerDriver::Remove(const std::string& id, const std::string& volumes_of_task) {
   if (closing_) return;
   {
     std::lock_guard<std::mutex> lock(mu_);
@@ -443,7 +448,25 @@ void DockerDriver::Remove(const std::string& id) {
     }
   }
   if (!options_.cursor_dir.empty()) unlink((options_.cursor_dir + "/" + id).c_str());
-  Spawn([this, id] { (void)engine_->Call("DELETE", "/containers/" + id + "?force=1&v=1"); });
+  Spawn([this, id, volumes_of_task] {
+    (void)engine_->Call("DELETE", "/containers/" + id + "?force=1&v=1");
+    if (!volumes_of_task.empty()) RemoveTaskVolumes(volumes_of_task);
+  });
+}
+
+void DockerDriver::RemoveTaskVolumes(const std::string& task_id) {
+  // container_config.cc names a task-scoped volume ecs-<task id>-<volume name>.
+  std::string prefix = "ecs-" + task_id + "-";
+  json filters = {{"name", json::array({prefix})}};
+  auto listed = engine_->Call("GET", "/volumes?filters=" + Escape(Dump(filters)));
+  if (!listed.ok() || listed->status != 200) return;
+  auto j = json::parse(listed->body, nullptr, false);
+  auto volumes = j.is_object() ? j.find("Volumes") : j.end();
+  if (!j.is_object() || volumes == j.end() || !volumes->is_array()) return;
+  for (const auto& v : *volumes) {
+    std::string name = Get<std::string>(v, "Name", "");
+    if (name.rfind(prefix, 0) == 0) (void)engine_->Call("DELETE", "/volumes/" + Escape(name));
+  }
 }
 
 Result<std::string> DockerDriver::StartProbe(const std::string& container_id,
@@ -525,6 +548,7 @@ int DockerDriver::SweepLeftovers() {
   auto listed = engine_->Call("GET", "/containers/json?all=1&filters=" + Escape(Dump(filters)));
   if (!listed.ok() || listed->status != 200) return 0;
   int removed = 0;
+  std::set<std::string> swept_tasks;
   auto j = json::parse(listed->body, nullptr, false);
   if (!j.is_array()) return 0;
   for (const auto& c : j) {
@@ -542,6 +566,11 @@ int DockerDriver::SweepLeftovers() {
     auto r = engine_->Call("DELETE", "/containers/" + id + "?force=1&v=1");
     if (r.ok() && r->status == 204) ++removed;
     if (!options_.cursor_dir.empty()) unlink((options_.cursor_dir + "/" + id).c_str());
+    swept_tasks.insert(Get<std::string>(Obj(c, "Labels"), "berth.task-id", ""));
+  }
+  for (const auto& task_id : swept_tasks) {
+    bool adopted = task_containers_.count(task_id) > 0;
+    if (!task_id.empty() && !adopted) RemoveTaskVolumes(task_id);
   }
   return removed;
 }

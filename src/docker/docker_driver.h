@@ -18,7 +18,8 @@
 //                 overwritten in place). A daemon killed while containers run leaves them
 //                 running; the next one Adopts them: it follows the log again from `since` that
 //                 position, skipping messages at or before it, so no line is lost or repeated.
-//   removed       `remove_delay_ms` after the exit (DELETE /containers/ID?force=1&v=1).
+//   removed       `remove_delay_ms` after the exit (DELETE /containers/ID?force=1&v=1); with
+//                 the task's last container, its task-scoped volumes (ecs-<task id>-<name>).
 // Health checks run inside the container (exec), as Docker's own HEALTHCHECK would.
 // Networks: host and none directly; awsvpc and bridge through a pause container per task
 // (CreateTaskSandbox: berth/pause:1, NetworkMode none, imported from the embedded static
@@ -97,7 +98,10 @@ class DockerDriver : public driver::Driver {
   void Follow(const std::string& id, const driver::ProcessSpec& spec, int64_t resume_after,
               driver::ExitCallback on_exit, driver::OutputCallback on_output);
   void RunWatch(const std::shared_ptr<Watch>& w);
-  void Remove(const std::string& id);
+  // Removes the container (and its cursor); then, given a task id, that task's task-scoped
+  // volumes (on a worker thread, after the container).
+  void Remove(const std::string& id, const std::string& volumes_of_task = "");
+  void RemoveTaskVolumes(const std::string& task_id);
   void Spawn(std::function<void()> fn);
   Status EnsurePauseImage();
 

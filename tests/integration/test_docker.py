@@ -365,7 +365,7 @@ class RegistryCredentialsTest(unittest.TestCase):
 
 
 class VolumesFromTest(unittest.TestCase):
-    def test_a_container_mounts_the_volumes_of_another(self):
+    def test_a_container_mounts_the_volumes_of_another_and_task_volumes_go_with_the_task(self):
         ecs = D.boto()
         logs = D.boto("logs")
         ecs.register_task_definition(
@@ -376,21 +376,71 @@ class VolumesFromTest(unittest.TestCase):
                  "entryPoint": ["sh", "-c"], "command": ["echo from-data > /shared/file"],
                  "mountPoints": [{"sourceVolume": "shared", "containerPath": "/shared"}]},
                 {"name": "app", "image": IMAGE, "memory": 16, "entryPoint": ["sh", "-c"],
-                 "command": ["cat /shared/file"],
+                 "command": ["cat /shared/file; sleep 2"],
                  "volumesFrom": [{"sourceContainer": "data", "readOnly": True}],
                  "dependsOn": [{"containerName": "data", "condition": "SUCCESS"}],
                  "logConfiguration": {"logDriver": "awslogs", "options": {
                      "awslogs-group": "/t/vfrom", "awslogs-region": "us-east-1",
                      "awslogs-stream-prefix": "ecs", "awslogs-create-group": "true"}}}])
         arn = ecs.run_task(taskDefinition="vfrom")["tasks"][0]["taskArn"]
+        tid = arn.rsplit("/", 1)[1]
+        volume = "/volumes/ecs-%s-shared" % tid  # the agent's name for a task-scoped volume
+        harness.fast_waiter(ecs, "tasks_running", delay=0.1, attempts=150).wait(tasks=[arn])
+        self.assertEqual(docker_api("GET", volume)[0], 200)
         harness.fast_waiter(ecs, "tasks_stopped", delay=0.2, attempts=150).wait(tasks=[arn])
         task = ecs.describe_tasks(tasks=[arn])["tasks"][0]
         codes = {c["name"]: c.get("exitCode") for c in task["containers"]}
         self.assertEqual(codes, {"data": 0, "app": 0}, task)
-        tid = arn.rsplit("/", 1)[1]
+        # Removed with the task's containers (--docker-remove-delay 2 here).
+        harness.wait_for(lambda: docker_api("GET", volume)[0] == 404, timeout=20,
+                         what="the task-scoped volume removed")
         harness.wait_for(lambda: [e["message"] for e in logs.get_log_events(
             logGroupName="/t/vfrom", logStreamName="ecs/app/" + tid)["events"]] == ["from-data"],
             timeout=15, what="app read data's volume")
+
+
+class SdkInsideContainerTest(unittest.TestCase):
+    PROBE = os.path.join(os.path.dirname(os.path.abspath(__file__)), "task_probe.py")
+
+    def test_boto3_inside_a_container_calls_berth_with_the_task_role(self):
+        # The test image has no Python: the container chroots into the host's root (mounted
+        # read-only) to run the machine's boto3 — still inside the container's namespaces,
+        # with the environment berth gave the container.
+        import tempfile
+        import shutil
+        tmp = tempfile.mkdtemp(prefix="berth-sdk-")
+        self.addCleanup(shutil.rmtree, tmp, True)
+        os.chmod(tmp, 0o777)
+        D.aws("s3", "mb", "s3://docker-task-bucket")
+        ecs = D.boto()
+        env = {"OUT": os.path.join(tmp, "probe.json"), "HOME": tmp, "BUCKET": "docker-task-bucket",
+               "AWS_SHARED_CREDENTIALS_FILE": os.path.join(tmp, "none"),
+               "AWS_CONFIG_FILE": os.path.join(tmp, "none")}
+        ecs.register_task_definition(
+            family="sdk", networkMode="host", taskRoleArn="arn:aws:iam::123456789012:role/app",
+            volumes=[{"name": "root", "host": {"sourcePath": "/"}},
+                     {"name": "out", "host": {"sourcePath": tmp}}],
+            containerDefinitions=[{
+                "name": "app", "image": IMAGE, "memory": 128,
+                "entryPoint": ["/bin/busybox", "chroot", "/host", "/usr/bin/python3", self.PROBE],
+                "environment": [{"name": k, "value": v} for k, v in env.items()],
+                "mountPoints": [{"sourceVolume": "root", "containerPath": "/host",
+                                 "readOnly": True},
+                                {"sourceVolume": "out", "containerPath": "/host" + tmp}]}])
+        arn = ecs.run_task(taskDefinition="sdk")["tasks"][0]["taskArn"]
+        harness.fast_waiter(ecs, "tasks_stopped", delay=0.3, attempts=200).wait(tasks=[arn])
+        task = ecs.describe_tasks(tasks=[arn])["tasks"][0]
+        self.assertEqual(task["containers"][0].get("exitCode"), 0, task)
+        with open(env["OUT"]) as f:
+            p = json.load(f)
+        self.assertEqual(p["container"][1]["DockerId"], task["containers"][0]["runtimeId"])
+        self.assertEqual(p["provider"], "container-role")
+        self.assertTrue(p["creds"]["key"].startswith("ASIA"))
+        self.assertIn(task["clusterArn"], p["clusters"])
+        self.assertEqual(p["forged_fetch"][0], 400)
+        self.assertEqual(p["forged_token"], "UnrecognizedClientException")
+        body = D.boto("s3").get_object(Bucket="docker-task-bucket", Key="from-task")["Body"].read()
+        self.assertEqual(body, b"written by the task role")
 
 
 class RestartTest(unittest.TestCase):
