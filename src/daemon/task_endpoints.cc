@@ -52,7 +52,7 @@ TaskEndpointService::TaskEndpointService(const Clock& clock, driver::Driver& dri
 TaskEndpointService::~TaskEndpointService() {
   if (server_) {
     for (auto& [arn, t] : tasks_) {
-      if (t.listener) server_->CloseListener(t.listener);
+      for (int l : t.listeners) server_->CloseListener(l);
     }
   }
 }
@@ -117,18 +117,23 @@ std::map<std::string, runner::EnvironmentList> TaskEndpointService::Open(
     env.push_back({"ECS_CONTAINER_METADATA_URI_V4", base + "/v4/" + token});
     out[c.name] = std::move(env);
   }
-  if (netns_fd >= 0 && server_ != nullptr) {
-    auto fd = network::ListenInNamespace(netns_fd, "127.0.0.1", port_);
-    auto id = fd.ok() ? server_->AddListener(std::move(*fd), "task:" + task.id)
-                      : Result<int>(fd.status());
-    if (id.ok()) {
-      state.listener = *id;
-    } else {
-      fprintf(stderr, "berth: task %s cannot reach berth at 127.0.0.1:%d: %s\n", task.id.c_str(),
-              port_, id.status().message().c_str());
-    }
-  }
+  if (netns_fd >= 0) AddNamespace(task.arn, netns_fd);
   return out;
+}
+
+void TaskEndpointService::AddNamespace(const std::string& task_arn, int netns_fd) {
+  auto it = tasks_.find(task_arn);
+  if (it == tasks_.end() || server_ == nullptr) return;
+  std::string task_id = task_arn.substr(task_arn.rfind('/') + 1);
+  auto fd = network::ListenInNamespace(netns_fd, "127.0.0.1", port_);
+  auto id = fd.ok() ? server_->AddListener(std::move(*fd), "task:" + task_id)
+                    : Result<int>(fd.status());
+  if (id.ok()) {
+    it->second.listeners.push_back(*id);
+  } else {
+    fprintf(stderr, "berth: task %s cannot reach berth at 127.0.0.1:%d: %s\n", task_id.c_str(),
+            port_, id.status().message().c_str());
+  }
 }
 
 void TaskEndpointService::Close(const std::string& task_arn) {
@@ -140,7 +145,9 @@ void TaskEndpointService::Close(const std::string& task_arn) {
     roles_.erase(r);
   }
   bool had_role = !it->second.credentials_id.empty();
-  if (it->second.listener && server_) server_->CloseListener(it->second.listener);
+  if (server_) {
+    for (int l : it->second.listeners) server_->CloseListener(l);
+  }
   tasks_.erase(it);
   if (had_role) SaveSessions();
 }

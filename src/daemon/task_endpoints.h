@@ -64,6 +64,7 @@ class TaskEndpointService : public runner::TaskEndpoints {
   std::map<std::string, runner::EnvironmentList> Open(
       const model::Task& task, const model::TaskDefinition& definition, int netns_fd,
       const std::map<std::string, runner::EnvironmentList>& running) override;
+  void AddNamespace(const std::string& task_arn, int netns_fd) override;
   void Close(const std::string& task_arn) override;
 
   // GET /v4/... and /v2/credentials/... (Router::SetTaskEndpoints).
@@ -84,7 +85,7 @@ class TaskEndpointService : public runner::TaskEndpoints {
   struct TaskState {
     std::vector<std::string> container_tokens;
     std::string credentials_id;  // "" = no role
-    int listener = 0;            // HttpServer::AddListener id, 0 = none
+    std::vector<int> listeners;  // HttpServer::AddListener ids (one per network namespace)
   };
 
   api::HttpResponse HandleMetadata(const std::string& token, const std::string& rest);

@@ -251,6 +251,7 @@ Result<std::string> DockerDriver::Start(const driver::ProcessSpec& spec,
                                         driver::OutputCallback on_output) {
   CreateOptions opts;
   opts.network_mode = spec.network_mode == "none" ? "none" : "host";
+  if (spec.network_mode == "bridge" && spec.netns_fd < 0) opts.network_mode = "bridge";
   if (spec.netns_fd >= 0) {
     auto pause = sandboxes_.find(spec.task_id);
     if (pause == sandboxes_.end()) {
@@ -645,6 +646,53 @@ void DockerDriver::ReleaseTaskSandbox(const std::string& task_id) {
   std::string id = it->second;
   sandboxes_.erase(it);
   Spawn([this, id] { (void)engine_->Call("DELETE", "/containers/" + id + "?force=1&v=1"); });
+}
+
+bool DockerDriver::BridgesTasks() {
+  if (!has_bridge_) {
+    auto r = engine_->Call("GET", "/networks/bridge");
+    if (!r.ok()) return false;  // ask again next time
+    has_bridge_ = r->status == 200;
+  }
+  return *has_bridge_;
+}
+
+nlohmann::json DockerDriver::NetworkBindings(const std::string& runtime_id) {
+  json out = json::array();
+  auto r = engine_->Call("GET", "/containers/" + Escape(runtime_id) + "/json");
+  if (!r.ok() || r->status != 200) return out;
+  auto j = json::parse(r->body, nullptr, false);
+  const json& ports = Obj(Obj(j, "NetworkSettings"), "Ports");
+  for (const auto& [key, list] : ports.items()) {
+    if (!list.is_array()) continue;  // exposed, not published
+    size_t slash = key.find('/');
+    int container_port = atoi(key.substr(0, slash).c_str());
+    std::string protocol = slash == std::string::npos ? "tcp" : key.substr(slash + 1);
+    for (const auto& b : list) {
+      int host_port = atoi(Get<std::string>(b, "HostPort", "0").c_str());
+      if (host_port <= 0) continue;
+      out.push_back({{"bindIP", Get<std::string>(b, "HostIp", "127.0.0.1")},
+                     {"containerPort", container_port},
+                     {"hostPort", host_port},
+                     {"protocol", protocol}});
+    }
+  }
+  return out;
+}
+
+Result<int> DockerDriver::OpenNetworkNamespace(const std::string& runtime_id) {
+  auto r = engine_->Call("GET", "/containers/" + Escape(runtime_id) + "/json");
+  if (!r.ok()) return r.status();
+  if (r->status != 200) return NotFound("container " + runtime_id + " is gone");
+  auto j = json::parse(r->body, nullptr, false);
+  if (Get<std::string>(Obj(j, "HostConfig"), "NetworkMode", "") != "bridge") {
+    return NotFound("container " + runtime_id + " has no network namespace of its own");
+  }
+  int pid = Get<int>(Obj(j, "State"), "Pid", 0);
+  int fd = pid > 0 ? open(("/proc/" + std::to_string(pid) + "/ns/net").c_str(), O_RDONLY | O_CLOEXEC)
+                   : -1;
+  if (fd < 0) return NotFound("container " + runtime_id + " is not running");
+  return fd;
 }
 
 Result<driver::ContainerStats> DockerDriver::Stats(const std::string& runtime_id) {

@@ -21,7 +21,9 @@
 //   removed       `remove_delay_ms` after the exit (DELETE /containers/ID?force=1&v=1); with
 //                 the task's last container, its task-scoped volumes (ecs-<task id>-<name>).
 // Health checks run inside the container (exec), as Docker's own HEALTHCHECK would.
-// Networks: host and none directly; awsvpc and bridge through a pause container per task
+// Networks: host and none directly; bridge on the engine's default bridge network when it has
+// one (published ports on 127.0.0.1, dynamic when hostPort is 0, read back by inspect);
+// awsvpc — and bridge on an engine without that network — through a pause container per task
 // (CreateTaskSandbox: berth/pause:1, NetworkMode none, imported from the embedded static
 // binary on first use) whose namespace TaskNetworks wires to berth's bridge, and which every
 // container of the task joins (NetworkMode container:<pause>), as the ECS agent does.
@@ -35,6 +37,7 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <thread>
 #include <vector>
@@ -82,6 +85,9 @@ class DockerDriver : public driver::Driver {
   void KillAll() override;
   Result<driver::ContainerStats> Stats(const std::string& runtime_id) override;
   Result<int> CreateTaskSandbox(const std::string& task_id) override;
+  bool BridgesTasks() override;
+  nlohmann::json NetworkBindings(const std::string& runtime_id) override;
+  Result<int> OpenNetworkNamespace(const std::string& runtime_id) override;
   void ReleaseTaskSandbox(const std::string& task_id) override;
   std::string Name() const override { return "docker"; }
 
@@ -119,6 +125,7 @@ class DockerDriver : public driver::Driver {
   // task id → container name → Docker id, for volumesFrom (control thread; until removal)
   std::map<std::string, std::map<std::string, std::string>> task_containers_;
   bool pause_image_ready_ = false;
+  std::optional<bool> has_bridge_;  // the engine has a `bridge` network (asked once)
   struct Worker {
     std::thread thread;
     std::shared_ptr<std::atomic<bool>> done;

@@ -124,6 +124,21 @@ class Driver {
   virtual Result<int> CreateTaskSandbox(const std::string& task_id) { return -1; }
   virtual void ReleaseTaskSandbox(const std::string& task_id) {}
 
+  // Whether `bridge` tasks use the driver's own bridge network — each container in a namespace
+  // of its own on Docker's default bridge, its portMappings published on 127.0.0.1 (hostPort 0:
+  // a port the engine picks) — as on ECS, instead of a namespace berth makes for the task.
+  virtual bool BridgesTasks() { return false; }
+  // The ports a started container published: ECS networkBindings objects (bindIP,
+  // containerPort, hostPort, protocol); empty when it published none.
+  virtual nlohmann::json NetworkBindings(const std::string& runtime_id) {
+    return nlohmann::json::array();
+  }
+  // A running container's own network namespace (fd owned by the caller), for a container
+  // that has one of its own (BridgesTasks). NotFound otherwise.
+  virtual Result<int> OpenNetworkNamespace(const std::string& runtime_id) {
+    return NotFound("container " + runtime_id + " has no network namespace of its own");
+  }
+
   // Resource use of a running container. NotFound when it is not running (any more).
   virtual Result<ContainerStats> Stats(const std::string& runtime_id) {
     return NotFound("no statistics for container " + runtime_id);

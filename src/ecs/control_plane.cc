@@ -68,12 +68,13 @@ Status ControlPlane::Load() {
   TimeMs now = executor_.clock().NowMs();
   std::vector<std::string> adopted;
   for (auto& t : *tasks) {
-    // A Docker container outlives the daemon: a task on the host's network (or none) is taken
-    // back as it runs. Tasks with a namespace of their own are not: the namespace's wiring to
+    // A Docker container outlives the daemon: a task on the host's network, none or Docker's
+    // bridge is taken back as it runs. Tasks with a namespace berth made are not: its wiring to
     // berth's bridge went with the previous daemon.
     const model::TaskDefinition* adopt_with = nullptr;
-    if (!t.stopped() && t.driver == driver_.Name() && driver_.CanAdopt() &&
-        t.network_mode != "awsvpc" && t.network_mode != "bridge") {
+    bool own_namespace = t.network_mode == "awsvpc" ||
+                         (t.network_mode == "bridge" && !driver_.BridgesTasks());
+    if (!t.stopped() && t.driver == driver_.Name() && driver_.CanAdopt() && !own_namespace) {
       auto td = FindTaskDefinition(t.task_definition_arn);
       if (td.ok()) adopt_with = *td;
     }

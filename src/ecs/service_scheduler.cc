@@ -69,6 +69,19 @@ void ControlPlane::ServiceTick() {
 std::optional<LbTarget> ControlPlane::TaskTarget(const model::Task& t,
                                                  const model::ServiceLoadBalancer& lb) const {
   if (lb.container_port <= 0) return std::nullopt;
+  if (t.network_mode == "bridge" && t.private_ipv4.empty()) {
+    // On the driver's bridge: the port the container published on the host, as ECS registers
+    // the instance and its (dynamic) hostPort.
+    for (const auto& c : t.containers) {
+      if (c.name != lb.container_name || !c.network_bindings.is_array()) continue;
+      for (const auto& b : c.network_bindings) {
+        if (b.value("containerPort", 0) == lb.container_port && b.value("hostPort", 0) > 0) {
+          return LbTarget{"127.0.0.1", b.value("hostPort", 0)};
+        }
+      }
+    }
+    return std::nullopt;  // not started yet
+  }
   return LbTarget{t.private_ipv4.empty() ? "127.0.0.1" : t.private_ipv4, lb.container_port};
 }
 

@@ -52,12 +52,16 @@ bool HostPortFree(const std::string& port) {
 }
 
 // The host ports a task of this definition holds: every port mapping in host mode.
-std::vector<std::string> HostPorts(const model::TaskDefinition& td) {
+// The host ports a task holds: every port of a host-mode task; the static hostPorts a bridge
+// task publishes on the driver's bridge (hostPort 0 takes whatever port is free).
+std::vector<std::string> HostPorts(const model::TaskDefinition& td, bool published_bridge) {
   std::vector<std::string> out;
-  if (td.network_mode != "host") return out;
+  bool host = td.network_mode == "host";
+  if (!host && !(published_bridge && td.network_mode == "bridge")) return out;
   for (const auto& c : td.containers) {
     for (const auto& pm : c.port_mappings) {
-      out.push_back(pm.protocol + "/" + std::to_string(pm.host_port ? pm.host_port : pm.container_port));
+      int port = pm.host_port ? pm.host_port : (host ? pm.container_port : 0);
+      if (port) out.push_back(pm.protocol + "/" + std::to_string(port));
     }
   }
   return out;
@@ -171,14 +175,16 @@ Result<RunTaskResult> ControlPlane::RunTask(const RequestContext& ctx, const Run
   // awsvpc and bridge tasks get their own network namespace; awsvpc cannot do without one, a
   // bridge task falls back to the host network when berth may not create namespaces.
   bool own_network = false;
-  if (td.network_mode == "awsvpc" || td.network_mode == "bridge") {
+  // Docker puts a bridge task's containers on its own bridge, with published ports.
+  bool driver_bridge = td.network_mode == "bridge" && driver_.BridgesTasks();
+  if (td.network_mode == "awsvpc" || (td.network_mode == "bridge" && !driver_bridge)) {
     Status available = options_.networks != nullptr
                            ? options_.networks->Available()
                            : FailedPrecondition("this berth daemon runs every task on the host network");
     own_network = available.ok();
     if (!own_network && td.network_mode == "awsvpc") return InvalidArgument(available.message());
   }
-  std::vector<std::string> host_ports = HostPorts(td);
+  std::vector<std::string> host_ports = HostPorts(td, driver_bridge);
 
   RunTaskResult result;
   int cpu = OverrideInt(req.overrides, "cpu").value_or(td.ReservedCpuUnits());
@@ -217,7 +223,7 @@ Result<RunTaskResult> ControlPlane::RunTask(const RequestContext& ctx, const Run
     t.client_token = req.client_token;
     t.reserved_cpu = cpu;
     t.reserved_memory = memory;
-    t.network_mode = own_network ? td.network_mode : "host";
+    t.network_mode = own_network || driver_bridge ? td.network_mode : "host";
     t.host_ports = host_ports;
     if (td.network_mode == "awsvpc") t.attachment_id = NewUuid();
     // The task echoes overrides with one entry per container.

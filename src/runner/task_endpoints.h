@@ -29,6 +29,9 @@ class TaskEndpoints {
   virtual std::map<std::string, EnvironmentList> Open(
       const model::Task& task, const model::TaskDefinition& definition, int netns_fd,
       const std::map<std::string, EnvironmentList>& running) = 0;
+  // One more network namespace of the task that must reach the endpoints at 127.0.0.1 (a
+  // container with a namespace of its own, Docker's bridge mode); netns_fd stays the caller's.
+  virtual void AddNamespace(const std::string& task_arn, int netns_fd) {}
   // The task has stopped: its credentials stop working and its endpoints stop answering.
   virtual void Close(const std::string& task_arn) = 0;
 };

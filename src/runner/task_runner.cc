@@ -1,5 +1,7 @@
 #include "runner/task_runner.h"
 
+#include <unistd.h>
+
 #include <csignal>
 
 #include <algorithm>
@@ -424,6 +426,7 @@ void TaskRunner::StartProcess(ContainerRun& c) {
   c.started_at = executor_.clock().NowMs();
   mc.runtime_id = *id;
   mc.last_status = ContainerStatus::kRunning;
+  AttachOwnNetwork(c);
   Changed(true);
   if (c.def->start_timeout_s) {
     c.start_timer = executor_.RunAfter(*c.def->start_timeout_s * 1000LL, Guard([this, index] {
@@ -432,6 +435,20 @@ void TaskRunner::StartProcess(ContainerRun& c) {
     }));
   }
   if (c.def->health_check) ScheduleProbe(index, c.def->health_check->interval_s * 1000LL);
+}
+
+void TaskRunner::AttachOwnNetwork(ContainerRun& c) {
+  // Only containers on the driver's bridge have a namespace and published ports of their own.
+  if (definition_.network_mode != "bridge" || netns_fd_ >= 0) return;
+  auto bindings = driver_.NetworkBindings(c.runtime_id);
+  if (!bindings.empty()) task_.containers[c.index].network_bindings = bindings;
+  if (options_.endpoints == nullptr || !endpoints_open_) return;
+  // Code in it reaches the metadata and credentials endpoints at 127.0.0.1 too. The listener
+  // opens just after the container started: its first milliseconds may not reach it yet.
+  auto netns = driver_.OpenNetworkNamespace(c.runtime_id);
+  if (!netns.ok()) return;
+  options_.endpoints->AddNamespace(task_.arn, *netns);
+  close(*netns);
 }
 
 Result<driver::OutputCallback> TaskRunner::OpenLog(ContainerRun& c) {
@@ -494,6 +511,9 @@ void TaskRunner::Adopt() {
     auto by_container = options_.endpoints->Open(task_, definition_, netns_fd_, running_env);
     endpoints_open_ = true;
     for (auto& r : runs_) r->endpoint_env = std::move(by_container[r->def->name]);
+  }
+  for (auto& r : runs_) {
+    if (r->started && !r->exited) AttachOwnNetwork(*r);
   }
   // Containers not started yet still need their environment (env files, secrets).
   bool pending = false;

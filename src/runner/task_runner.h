@@ -116,6 +116,9 @@ class TaskRunner {
   // Returns true when every dependency is met; sets *failure when one can never be met.
   bool DependenciesMet(const ContainerRun& c, std::string* failure) const;
   void StartProcess(ContainerRun& c);
+  // A container just started (or adopted) on the driver's bridge: records the ports it
+  // published and lets it reach the task endpoints from its own namespace.
+  void AttachOwnNetwork(ContainerRun& c);
   // Opens the container's log stream; the callback the driver writes its output to.
   Result<driver::OutputCallback> OpenLog(ContainerRun& c);
   void OnExit(size_t index, driver::ExitStatus status);

@@ -1,7 +1,9 @@
 #!/bin/sh
 # The Docker engine the Docker-driver tests use (a CTest fixture): `dockerd.sh start DIR` starts
-# a private dockerd — its data root, exec root and socket under DIR, no iptables rules and no
-# bridge, so the machine's own networking is left alone — waits until it answers, and imports
+# a private dockerd — its data root, exec root and socket under DIR, no iptables rules, and as
+# its default bridge network a bridge of its own (berthd0, 10.220.0.1/24; published ports go
+# through docker-proxy), so the machine's own networking is left alone — waits until it answers,
+# and imports
 # the test image berth-test/busybox:1 (FROM scratch + Debian's static busybox; no registry).
 # `dockerd.sh stop DIR` stops it by the PID it recorded and removes DIR.
 # When Docker cannot run here (no dockerd, not root), start writes the reason to DIR/unavailable
@@ -20,8 +22,16 @@ start)
   # The exec root holds unix sockets: keep its path short.
   exec_root=$(mktemp -d /tmp/berth-dx.XXXXXX)
   echo "$exec_root" > "$dir/exec_root"
+  # ECS's bridge mode (tests with published ports) needs a default bridge network.
+  bridge=none
+  ip link del berthd0 2>/dev/null
+  if ip link add berthd0 type bridge && ip addr add 10.220.0.1/24 dev berthd0 &&
+     ip link set berthd0 up; then
+    bridge=berthd0
+    touch "$dir/bridge"
+  fi
   dockerd --data-root "$dir/data" --exec-root "$exec_root" --pidfile "$dir/dockerd.pid" \
-    --host "unix://$dir/docker.sock" --iptables=false --ip-masq=false --bridge=none \
+    --host "unix://$dir/docker.sock" --iptables=false --ip-masq=false --bridge="$bridge" \
     > "$dir/dockerd.log" 2>&1 &
   echo $! > "$dir/dockerd.launcher.pid"
   i=0
@@ -65,6 +75,7 @@ stop)
       while read -r m; do umount -l "$m" 2>/dev/null; done
   done
   [ -n "$exec_root" ] && rm -rf "$exec_root"
+  [ -f "$dir/bridge" ] && ip link del berthd0 2>/dev/null
   rm -rf "$dir"
   ;;
 *)

@@ -304,6 +304,69 @@ class DockerDriverTest(unittest.TestCase):
         harness.fast_waiter(ecs, "services_inactive", delay=1, attempts=60).wait(services=["dweb"])
 
 
+class BridgeTest(unittest.TestCase):
+    @unittest.skipUnless(DOCKER_DIR and os.path.exists(os.path.join(DOCKER_DIR, "bridge")),
+                         "the test dockerd has no bridge network")
+    def test_a_bridge_service_publishes_dynamic_host_ports_behind_a_listener(self):
+        ecs, logs = D.boto(), D.boto("logs")
+        _, out, _ = D.aws("elbv2", "create-load-balancer", "--name", "bweb", "--subnets", "subnet-a")
+        lb = out["LoadBalancers"][0]
+        _, out, _ = D.aws("elbv2", "create-target-group", "--name", "bweb-tg", "--protocol",
+                          "HTTP", "--port", "80", "--target-type", "instance", "--vpc-id", "vpc-1",
+                          "--health-check-interval-seconds", "5",
+                          "--health-check-timeout-seconds", "2", "--healthy-threshold-count", "2",
+                          "--health-check-path", "/")
+        tg = out["TargetGroups"][0]["TargetGroupArn"]
+        port = harness.free_port()
+        D.aws("elbv2", "create-listener", "--load-balancer-arn", lb["LoadBalancerArn"],
+              "--protocol", "HTTP", "--port", str(port), "--default-actions",
+              "Type=forward,TargetGroupArn=" + tg)
+        web = {"name": "web", "image": IMAGE, "memory": 16, "entryPoint": ["sh", "-c"],
+               "command": ["mkdir -p /www && echo bridged > /www/index.html && "
+                           "(for i in $(seq 50); do wget -qO- \"$ECS_CONTAINER_METADATA_URI_V4\" "
+                           ">/dev/null && echo metadata-ok && break; sleep 0.2; done) & "
+                           "exec httpd -f -p 80 -h /www"],
+               "portMappings": [{"containerPort": 80, "hostPort": 0}],
+               "logConfiguration": {"logDriver": "awslogs", "options": {
+                   "awslogs-group": "/t/bridge", "awslogs-region": "us-east-1",
+                   "awslogs-stream-prefix": "ecs", "awslogs-create-group": "true"}}}
+        ecs.register_task_definition(family="bweb", networkMode="bridge", containerDefinitions=[web])
+        ecs.create_service(serviceName="bweb", taskDefinition="bweb", desiredCount=2,
+                           loadBalancers=[{"targetGroupArn": tg, "containerName": "web",
+                                           "containerPort": 80}])
+        self.addCleanup(ecs.delete_service, service="bweb", force=True)
+
+        def completed():
+            s = ecs.describe_services(services=["bweb"])["services"][0]
+            d = s["deployments"][0]
+            return len(s["deployments"]) == 1 and d["rolloutState"] == "COMPLETED"
+        harness.wait_for(completed, timeout=90, interval=0.5, what="the deployment")
+        arns = ecs.list_tasks(serviceName="bweb")["taskArns"]
+        tasks = ecs.describe_tasks(tasks=arns)["tasks"]
+        self.assertEqual(len(tasks), 2)
+        host_ports = []
+        for t in tasks:
+            (b,) = t["containers"][0]["networkBindings"]
+            self.assertEqual((b["bindIP"], b["containerPort"], b["protocol"]), ("127.0.0.1", 80, "tcp"))
+            self.assertGreater(b["hostPort"], 1024)  # picked by the engine
+            host_ports.append(b["hostPort"])
+            with urllib.request.urlopen("http://127.0.0.1:%d/" % b["hostPort"], timeout=5) as r:
+                self.assertEqual(r.read(), b"bridged\n")
+            status, info = docker_api("GET", "/containers/%s/json" % t["containers"][0]["runtimeId"])
+            self.assertEqual(info["HostConfig"]["NetworkMode"], "bridge")
+            # (the endpoint listens in the container's namespace just after it started)
+            self.assertIn("metadata-ok", [e["message"] for e in logs.get_log_events(
+                logGroupName="/t/bridge", logStreamName="ecs/web/" + t["taskArn"].rsplit("/", 1)[1]
+            )["events"]])
+        self.assertEqual(len(set(host_ports)), 2)
+        _, out, _ = D.aws("elbv2", "describe-target-health", "--target-group-arn", tg)
+        registered = sorted(d["Target"]["Port"] for d in out["TargetHealthDescriptions"])
+        self.assertEqual(registered, sorted(host_ports))
+        for _ in range(4):
+            with urllib.request.urlopen("http://127.0.0.1:%d/" % port, timeout=5) as r:
+                self.assertEqual(r.read(), b"bridged\n")
+
+
 class RegistryCredentialsTest(unittest.TestCase):
     """repositoryCredentials: the secret's username and password reach the registry."""
 
