@@ -4,6 +4,7 @@
 #include <signal.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cctype>
 #include <chrono>
 #include <cstdio>
@@ -362,26 +363,28 @@ void DockerDriver::OutputCommitted(const std::string& task_id, const std::string
 void DockerDriver::RunWatch(const std::shared_ptr<Watch>& w) {
   LogFrameDecoder frames;
   std::string message;  // the frame being assembled: "TIMESTAMP payload"
+  // A message's position is its timestamp in ns, or one more than the previous message's when
+  // that is not later: Podman writes whole seconds, so the messages of one second are numbered
+  // in order. Reading again from the start of a second numbers them the same way.
+  int64_t last_position = 0;
   auto sink = [&](LogFrameDecoder::Stream s, std::string_view data) {
     message.append(data);
     if (!frames.at_boundary()) return;
     size_t space = message.find(' ');
-    int64_t position = ParseTimestamp(std::string_view(message).substr(0, space));
-    if (space != std::string::npos && position > w->resume_after) {
+    int64_t stamp = ParseTimestamp(std::string_view(message).substr(0, space));
+    int64_t position = std::max(stamp, last_position + 1);
+    if (space != std::string::npos && stamp >= 0) last_position = position;
+    if (space != std::string::npos && stamp >= 0 && position > w->resume_after) {
       w->on_output(s == LogFrameDecoder::Stream::kStderr ? driver::Stream::kStderr
                                                          : driver::Stream::kStdout,
                    std::string_view(message).substr(space + 1), position);
     }
     message.clear();
   };
+  // From the start of the cursor's second (engines include messages at `since`), so that the
+  // positions come out as they did the first time; the ones up to the cursor are skipped.
   std::string since;
-  if (w->resume_after > 0) {
-    char buf[48];
-    snprintf(buf, sizeof buf, "&since=%lld.%09lld",
-             static_cast<long long>(w->resume_after / 1'000'000'000),
-             static_cast<long long>(w->resume_after % 1'000'000'000));
-    since = buf;
-  }
+  if (w->resume_after > 0) since = "&since=" + std::to_string(w->resume_after / 1'000'000'000);
   (void)engine_->Stream(
       "GET", "/containers/" + w->id + "/logs?follow=1&stdout=1&stderr=1&timestamps=1" + since, "",
       [&](std::string_view piece) {
@@ -427,9 +430,15 @@ void DockerDriver::RunWatch(const std::shared_ptr<Watch>& w) {
           }
         }
         if (t->second.empty()) {
-          // The task's last container: its task-scoped volumes go with it, as the agent does.
+          // The task's last container: its pause container and task-scoped volumes go with it,
+          // as the agent cleans a task up.
           task_containers_.erase(t);
-          return Remove(id, task_id);
+          std::string pause;
+          if (auto p = stopped_pauses_.find(task_id); p != stopped_pauses_.end()) {
+            pause = p->second;
+            stopped_pauses_.erase(p);
+          }
+          return Remove(id, task_id, pause);
         }
       }
       Remove(id);
@@ -437,7 +446,8 @@ void DockerDriver::RunWatch(const std::shared_ptr<Watch>& w) {
   });
 }
 
-void DockerDriver::Remove(const std::string& id, const std::string& volumes_of_task) {
+void DockerDriver::Remove(const std::string& id, const std::string& volumes_of_task,
+                          const std::string& then_pause) {
   if (closing_) return;
   {
     std::lock_guard<std::mutex> lock(mu_);
@@ -449,8 +459,9 @@ void DockerDriver::Remove(const std::string& id, const std::string& volumes_of_t
     }
   }
   if (!options_.cursor_dir.empty()) unlink((options_.cursor_dir + "/" + id).c_str());
-  Spawn([this, id, volumes_of_task] {
+  Spawn([this, id, volumes_of_task, then_pause] {
     (void)engine_->Call("DELETE", "/containers/" + id + "?force=1&v=1");
+    if (!then_pause.empty()) (void)engine_->Call("DELETE", "/containers/" + then_pause + "?force=1&v=1");
     if (!volumes_of_task.empty()) RemoveTaskVolumes(volumes_of_task);
   });
 }
@@ -473,31 +484,32 @@ void DockerDriver::RemoveTaskVolumes(const std::string& task_id) {
 Result<std::string> DockerDriver::StartProbe(const std::string& container_id,
                                              const driver::ProcessSpec& spec,
                                              driver::ExitCallback on_exit) {
-  json body = {{"AttachStdout", false}, {"AttachStderr", false}, {"Cmd", spec.argv}};
+  // Attached, not detached: Podman (4.x) never reports a detached exec as finished.
+  json body = {{"AttachStdout", true}, {"AttachStderr", true}, {"Cmd", spec.argv}};
   auto created = engine_->Call("POST", "/containers/" + container_id + "/exec", Dump(body));
   if (!created.ok()) return created.status();
   if (created->status != 201) {
     return FailedPrecondition("exec: " + EngineClient::MessageOf(*created));
   }
   std::string exec_id = Get<std::string>(json::parse(created->body, nullptr, false), "Id", "");
-  auto started = engine_->Call("POST", "/exec/" + exec_id + "/start",
-                               Dump(json{{"Detach", true}, {"Tty", false}}));
-  if (!started.ok() || started->status != 200) {
-    return FailedPrecondition("exec start: " + (started.ok() ? EngineClient::MessageOf(*started)
-                                                             : started.status().message()));
-  }
+  if (exec_id.empty()) return Internal("Docker answered exec without an Id: " + created->body);
   Spawn([this, exec_id, on_exit = std::move(on_exit), alive = std::weak_ptr<int>(alive_)] {
     driver::ExitStatus st;
     st.exit_code = 1;
-    for (int i = 0; i < 36000 && !closing_; ++i) {  // the runner's timeout decides; cap 1 h
+    // The start call streams the command's output (discarded) until it ends; the runner's
+    // timeout decides about a check that hangs (it ends with the container at the latest).
+    auto started = engine_->Stream("POST", "/exec/" + exec_id + "/start",
+                                   Dump(json{{"Detach", false}, {"Tty", false}}),
+                                   [](std::string_view) { return true; }, &closing_);
+    for (int i = 0; started.ok() && started->status == 200 && i < 50 && !closing_; ++i) {
       auto r = engine_->Call("GET", "/exec/" + exec_id + "/json");
       if (!r.ok() || r->status != 200) break;
       auto j = json::parse(r->body, nullptr, false);
       if (j.is_object() && !Get<bool>(j, "Running", false)) {
-        st.exit_code = j["ExitCode"].is_number_integer() ? j["ExitCode"].get<int>() : 1;
+        st.exit_code = Get<int>(j, "ExitCode", 1);
         break;
       }
-      std::this_thread::sleep_for(std::chrono::milliseconds(100));
+      std::this_thread::sleep_for(std::chrono::milliseconds(20));
     }
     executor_.Post([on_exit, st, alive] {
       if (alive.lock()) on_exit(st);
@@ -552,6 +564,10 @@ int DockerDriver::SweepLeftovers() {
   std::set<std::string> swept_tasks;
   auto j = json::parse(listed->body, nullptr, false);
   if (!j.is_array()) return 0;
+  // Pause containers last: Podman refuses to remove one that others still share.
+  std::stable_partition(j.begin(), j.end(), [](const json& c) {
+    return Get<std::string>(Obj(c, "Labels"), "berth.container", "") != "~internal~ecs~pause";
+  });
   for (const auto& c : j) {
     std::string id = Get<std::string>(c, "Id", "");
     if (id.empty()) continue;
@@ -581,11 +597,9 @@ Status DockerDriver::EnsurePauseImage() {
   auto local = engine_->Call("GET", "/images/" + Escape(kPauseImage) + "/json");
   if (!local.ok()) return local.status();
   if (local->status != 200) {
-    std::string repo = kPauseImage;
-    std::string tag = repo.substr(repo.rfind(':') + 1);
-    repo.resize(repo.rfind(':'));
+    // The tag inside `repo`: Podman ignores a separate `tag` on import (Docker takes either).
     auto imported =
-        engine_->Call("POST", "/images/create?fromSrc=-&repo=" + Escape(repo) + "&tag=" + tag,
+        engine_->Call("POST", "/images/create?fromSrc=-&repo=" + Escape(kPauseImage),
                       PauseImageTar(), 60000, {{"Content-Type", "application/x-tar"}});
     if (!imported.ok()) return imported.status();
     if (imported->status != 200) {
@@ -645,6 +659,13 @@ void DockerDriver::ReleaseTaskSandbox(const std::string& task_id) {
   if (it == sandboxes_.end()) return;
   std::string id = it->second;
   sandboxes_.erase(it);
+  if (task_containers_.count(task_id)) {
+    // Its containers are kept a while (remove delay) and Podman will not remove a pause
+    // container others share: stop it now, remove it with the task's last container.
+    stopped_pauses_[task_id] = id;
+    Spawn([this, id] { (void)engine_->Call("POST", "/containers/" + id + "/kill?signal=SIGKILL"); });
+    return;
+  }
   Spawn([this, id] { (void)engine_->Call("DELETE", "/containers/" + id + "?force=1&v=1"); });
 }
 

@@ -16,10 +16,13 @@
 //                 on_exit to the Executor — after all of the container's output.
 //   cursor        OutputCommitted writes the last stored position to cursor_dir/ID (20 digits,
 //                 overwritten in place). A daemon killed while containers run leaves them
-//                 running; the next one Adopts them: it follows the log again from `since` that
-//                 position, skipping messages at or before it, so no line is lost or repeated.
+//                 running; the next one Adopts them: it follows the log again from `since` the
+//                 second of that position, skipping messages at or before it, so no line is lost
+//                 or repeated. (Positions within one engine timestamp are numbered in order:
+//                 Podman's timestamps have whole seconds.)
 //   removed       `remove_delay_ms` after the exit (DELETE /containers/ID?force=1&v=1); with
-//                 the task's last container, its task-scoped volumes (ecs-<task id>-<name>).
+//                 the task's last container, its pause container (killed when the task
+//                 stopped) and its task-scoped volumes (ecs-<task id>-<name>).
 // Health checks run inside the container (exec), as Docker's own HEALTHCHECK would.
 // Networks: host and none directly; bridge on the engine's default bridge network when it has
 // one (published ports on 127.0.0.1, dynamic when hostPort is 0, read back by inspect);
@@ -104,9 +107,10 @@ class DockerDriver : public driver::Driver {
   void Follow(const std::string& id, const driver::ProcessSpec& spec, int64_t resume_after,
               driver::ExitCallback on_exit, driver::OutputCallback on_output);
   void RunWatch(const std::shared_ptr<Watch>& w);
-  // Removes the container (and its cursor); then, given a task id, that task's task-scoped
-  // volumes (on a worker thread, after the container).
-  void Remove(const std::string& id, const std::string& volumes_of_task = "");
+  // Removes the container (and its cursor); then, on a worker thread after it, the stopped
+  // pause container `then_pause` and, given a task id, that task's task-scoped volumes.
+  void Remove(const std::string& id, const std::string& volumes_of_task = "",
+              const std::string& then_pause = "");
   void RemoveTaskVolumes(const std::string& task_id);
   void Spawn(std::function<void()> fn);
   Status EnsurePauseImage();
@@ -122,6 +126,8 @@ class DockerDriver : public driver::Driver {
   };
   std::map<std::string, Cursor> cursors_;  // by task_id/container name (mu_)
   std::map<std::string, std::string> sandboxes_;  // task id → pause container id (control thread)
+  // task id → its released (killed) pause container, removed with the task's last container
+  std::map<std::string, std::string> stopped_pauses_;
   // task id → container name → Docker id, for volumesFrom (control thread; until removal)
   std::map<std::string, std::map<std::string, std::string>> task_containers_;
   bool pause_image_ready_ = false;

@@ -53,7 +53,7 @@ start)
   tar -C "$root" -cf "$dir/image.tar" .
   curl -fs --unix-socket "$dir/docker.sock" -X POST -H "Content-Type: application/x-tar" \
     --data-binary "@$dir/image.tar" \
-    "http://docker/v1.41/images/create?fromSrc=-&repo=berth-test/busybox&tag=1&changes=CMD%20%5B%22echo%22%2C%22from-the-image%22%5D" \
+    "http://docker/v1.41/images/create?fromSrc=-&repo=berth-test/busybox:1&changes=CMD%20%5B%22echo%22%2C%22from-the-image%22%5D" \
     >/dev/null || unavailable "cannot import the test image"
   echo "unix://$dir/docker.sock" > "$dir/docker_host"
   ;;

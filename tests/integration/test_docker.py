@@ -27,6 +27,11 @@ elif os.path.exists(os.path.join(DOCKER_DIR, "unavailable")):
     UNAVAILABLE = open(os.path.join(DOCKER_DIR, "unavailable")).read().strip()
 IMAGE = "berth-test/busybox:1"
 D = None
+# The engine behind DOCKER_DIR: docker (dockerd.sh) or podman (podman.sh, which runs some of
+# these suites against Podman's Docker-compatible API).
+ENGINE = "docker"
+if DOCKER_DIR and os.path.exists(os.path.join(DOCKER_DIR, "engine")):
+    ENGINE = open(os.path.join(DOCKER_DIR, "engine")).read().strip()
 
 
 class UnixHTTPConnection(http.client.HTTPConnection):
@@ -173,6 +178,8 @@ class DockerDriverTest(unittest.TestCase):
             "command": ["x=0123456789; while true; do x=$x$x; done"]}])
         (c,) = task["containers"]
         self.assertEqual(c["exitCode"], 137)
+        if ENGINE == "podman" and "reason" not in c:
+            self.skipTest("this Podman does not report OOMKilled (berth maps State.OOMKilled)")
         self.assertEqual(c["reason"], "OutOfMemoryError: Container killed due to memory usage")
 
     def test_a_failed_pull_stops_the_task(self):
@@ -239,7 +246,7 @@ class DockerDriverTest(unittest.TestCase):
         status, info = docker_api("GET", "/containers/%s/json" % web_c["runtimeId"])
         pause_id = info["HostConfig"]["NetworkMode"].split(":", 1)[1]
         status, pause = docker_api("GET", "/containers/%s/json" % pause_id)
-        self.assertEqual(pause["Config"]["Image"], "berth/pause:1")
+        self.assertTrue(pause["Config"]["Image"].endswith("berth/pause:1"))  # podman: docker.io/…
         self.ecs.stop_task(task=arn)
         harness.fast_waiter(self.ecs, "tasks_stopped", delay=0.2, attempts=150).wait(tasks=[arn])
         harness.wait_for(lambda: docker_api("GET", "/containers/%s/json" % pause_id)[0] == 404,
@@ -370,6 +377,8 @@ class BridgeTest(unittest.TestCase):
 class RegistryCredentialsTest(unittest.TestCase):
     """repositoryCredentials: the secret's username and password reach the registry."""
 
+    @unittest.skipIf(ENGINE == "podman", "Podman pulls over TLS unless registries.conf lists the "
+                     "registry as insecure; this fake registry speaks plain HTTP")
     def test_the_pull_authenticates_with_the_secret(self):
         import base64
         import threading
@@ -605,15 +614,17 @@ class RestartTest(unittest.TestCase):
             "awsvpcConfiguration": {"subnets": ["subnet-1"]}})["tasks"][0]["taskArn"]
         harness.fast_waiter(ecs, "tasks_running", delay=0.2, attempts=150).wait(tasks=[arn])
         cid = ecs.describe_tasks(tasks=[arn])["tasks"][0]["containers"][0]["runtimeId"]
+        pause = docker_api("GET", "/containers/%s/json" % cid)[1]["HostConfig"]["NetworkMode"]
+        pause = pause.split(":", 1)[1]
         d.stop(sig=9)
         d.start()
         # An awsvpc task's namespace was wired by the previous daemon: it is not adopted.
         task = d.boto().describe_tasks(tasks=[arn])["tasks"][0]
         self.assertEqual(task["lastStatus"], "STOPPED")
-        harness.wait_for(lambda: docker_api("GET", "/containers/%s/json" % cid)[0] == 404,
-                         timeout=15, what="the container removed")
-        harness.wait_for(lambda: "removed 2 Docker containers left by an earlier daemon"
-                         in d.logs(), timeout=15, what="the sweep (container and pause)")
+        for what, c in (("the container", cid), ("its pause container", pause)):
+            harness.wait_for(lambda: docker_api("GET", "/containers/%s/json" % c)[0] == 404,
+                             timeout=15, what=what + " removed")
+        self.assertIn("Docker containers left by an earlier daemon", d.logs())
 
 
 def boto3_client(d, service, creds):

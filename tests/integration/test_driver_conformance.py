@@ -22,6 +22,12 @@ def docker_unavailable():
     return open(marker).read().strip() if os.path.exists(marker) else None
 
 
+def engine():
+    """Which engine serves the Docker API in DOCKER_DIR: docker, or podman (podman.sh)."""
+    marker = os.path.join(DOCKER_DIR, "engine")
+    return open(marker).read().strip() if os.path.exists(marker) else "docker"
+
+
 def sh(name, script, **extra):
     c = {"name": name, "image": IMAGE, "memory": 32, "entryPoint": ["sh", "-c"],
          "command": [script]}
@@ -167,6 +173,10 @@ class Conformance:
         if hog["exitCode"] == 0 and self.driver == "process":
             self.skipTest("the process driver cannot enforce memory limits on this machine")
         self.assertEqual(hog["exitCode"], 137)
+        if self.driver == "docker" and engine() == "podman" and "reason" not in hog:
+            # berth reports what the engine's inspect says (State.OOMKilled).
+            self.skipTest("this Podman does not report OOMKilled for a container the kernel "
+                          "OOM-killed (exit 137)")
         self.assertEqual(hog["reason"], "OutOfMemoryError: Container killed due to memory usage")
 
 
