@@ -1,5 +1,6 @@
-// Docker driver parsers: Docker's multiplexed log frames (fed in pieces of every size) and the
-// create body built from an arbitrary container definition and volumes (JSON).
+// Docker driver parsers: Docker's multiplexed log frames (fed in pieces of every size) with the
+// timestamped messages' positions, and the create body built from an arbitrary container
+// definition and volumes (JSON).
 #include <cstddef>
 #include <cstdint>
 #include <nlohmann/json.hpp>
@@ -14,10 +15,22 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   std::string_view in(reinterpret_cast<const char*>(data) + 2, size - 2);
   if (data[0] % 2 == 0) {
     berth::docker::LogFrameDecoder d;
+    berth::docker::MessagePositions positions;
     size_t piece = data[1] % 17 + 1, total = 0;
+    std::string message;
+    int64_t last = 0;
     for (size_t i = 0; i < in.size(); i += piece) {
       d.Feed(in.substr(i, piece), [&](berth::docker::LogFrameDecoder::Stream, std::string_view b) {
         total += b.size();
+        message.append(b);
+        if (!d.at_boundary()) return;
+        std::string_view payload;
+        int64_t position = 0;
+        if (positions.Next(message, &payload, &position)) {
+          if (position <= last) __builtin_trap();  // positions always increase
+          last = position;
+        }
+        message.clear();
       });
     }
     if (total > in.size()) __builtin_trap();  // payload never exceeds what came in

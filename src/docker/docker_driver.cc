@@ -115,31 +115,6 @@ std::string RegistryAuthHeader(const std::string& json_text) {
   return out;
 }
 
-// An RFC 3339 timestamp as the engine writes it before each message with timestamps=1
-// ("2026-11-30T13:40:00.123456789Z", trailing zeros of the fraction dropped) → ns since the
-// epoch; -1 when it is not one.
-int64_t ParseTimestamp(std::string_view t) {
-  struct tm tm = {};
-  if (sscanf(std::string(t.substr(0, 19)).c_str(), "%4d-%2d-%2dT%2d:%2d:%2d", &tm.tm_year,
-             &tm.tm_mon, &tm.tm_mday, &tm.tm_hour, &tm.tm_min, &tm.tm_sec) != 6 ||
-      t.size() < 20) {
-    return -1;
-  }
-  tm.tm_year -= 1900;
-  tm.tm_mon -= 1;
-  int64_t ns = 0;
-  size_t i = 19;
-  if (t[i] == '.') {
-    int digits = 0;
-    for (++i; i < t.size() && isdigit(static_cast<unsigned char>(t[i])); ++i) {
-      if (digits++ < 9) ns = ns * 10 + (t[i] - '0');
-    }
-    for (; digits < 9; ++digits) ns *= 10;
-  }
-  if (i >= t.size() || t[i] != 'Z') return -1;
-  return static_cast<int64_t>(timegm(&tm)) * 1'000'000'000 + ns;
-}
-
 std::string CursorText(int64_t position) {
   char buf[32];
   snprintf(buf, sizeof buf, "%020lld", static_cast<long long>(position));
@@ -363,21 +338,16 @@ void DockerDriver::OutputCommitted(const std::string& task_id, const std::string
 void DockerDriver::RunWatch(const std::shared_ptr<Watch>& w) {
   LogFrameDecoder frames;
   std::string message;  // the frame being assembled: "TIMESTAMP payload"
-  // A message's position is its timestamp in ns, or one more than the previous message's when
-  // that is not later: Podman writes whole seconds, so the messages of one second are numbered
-  // in order. Reading again from the start of a second numbers them the same way.
-  int64_t last_position = 0;
+  MessagePositions positions;
   auto sink = [&](LogFrameDecoder::Stream s, std::string_view data) {
     message.append(data);
     if (!frames.at_boundary()) return;
-    size_t space = message.find(' ');
-    int64_t stamp = ParseTimestamp(std::string_view(message).substr(0, space));
-    int64_t position = std::max(stamp, last_position + 1);
-    if (space != std::string::npos && stamp >= 0) last_position = position;
-    if (space != std::string::npos && stamp >= 0 && position > w->resume_after) {
+    std::string_view payload;
+    int64_t position = 0;
+    if (positions.Next(message, &payload, &position) && position > w->resume_after) {
       w->on_output(s == LogFrameDecoder::Stream::kStderr ? driver::Stream::kStderr
                                                          : driver::Stream::kStdout,
-                   std::string_view(message).substr(space + 1), position);
+                   payload, position);
     }
     message.clear();
   };

@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "docker/container_config.h"
@@ -24,6 +25,56 @@ std::string Frame(int stream, const std::string& payload) {
   f[6] = static_cast<char>(n >> 8);
   f[7] = static_cast<char>(n);
   return f + payload;
+}
+
+TEST(LogFrames, AtBoundaryInsideTheSinkTellsWhereAFrameEnds) {
+  std::string wire = Frame(1, "one\n") + Frame(2, "two\n");
+  LogFrameDecoder d;
+  std::vector<std::string> whole;
+  std::string current;
+  for (char c : wire) {
+    d.Feed(std::string_view(&c, 1), [&](LogFrameDecoder::Stream, std::string_view b) {
+      current.append(b);
+      if (d.at_boundary()) whole.push_back(std::exchange(current, ""));
+    });
+  }
+  EXPECT_EQ(whole, (std::vector<std::string>{"one\n", "two\n"}));
+}
+
+TEST(LogTimestamps, ParsesTheEnginesForms) {
+  EXPECT_EQ(ParseLogTimestamp("1970-01-01T00:00:01.000000002Z"), 1'000'000'002);
+  EXPECT_EQ(ParseLogTimestamp("1970-01-01T00:00:01.5Z"), 1'500'000'000);  // zeros dropped
+  EXPECT_EQ(ParseLogTimestamp("2026-11-30T14:29:48Z"), 1'796'048'988'000'000'000);  // Podman
+  EXPECT_EQ(ParseLogTimestamp("2026-11-30T14:29:48"), -1);
+  EXPECT_EQ(ParseLogTimestamp("hello"), -1);
+  EXPECT_EQ(ParseLogTimestamp(""), -1);
+}
+
+TEST(LogTimestamps, MessagesOfOneSecondAreNumberedInOrder) {
+  MessagePositions p;
+  std::string_view payload;
+  int64_t pos = 0;
+  const int64_t s = 1'796'048'988'000'000'000;
+  ASSERT_TRUE(p.Next("2026-11-30T14:29:48Z line 0\n", &payload, &pos));
+  EXPECT_EQ(payload, "line 0\n");
+  EXPECT_EQ(pos, s);
+  ASSERT_TRUE(p.Next("2026-11-30T14:29:48Z line 1\n", &payload, &pos));
+  EXPECT_EQ(pos, s + 1);
+  ASSERT_TRUE(p.Next("2026-11-30T14:29:48Z line 2\n", &payload, &pos));
+  EXPECT_EQ(pos, s + 2);
+  ASSERT_TRUE(p.Next("2026-11-30T14:29:49.25Z line 3\n", &payload, &pos));
+  EXPECT_EQ(pos, s + 1'250'000'000);
+  EXPECT_FALSE(p.Next("no timestamp", &payload, &pos));
+  // Read again from the start of the second: the same positions, so a cursor at s + 1 resumes
+  // exactly after "line 1".
+  MessagePositions again;
+  std::vector<std::string> after;
+  for (const char* m : {"2026-11-30T14:29:48Z line 0\n", "2026-11-30T14:29:48Z line 1\n",
+                        "2026-11-30T14:29:48Z line 2\n"}) {
+    ASSERT_TRUE(again.Next(m, &payload, &pos));
+    if (pos > s + 1) after.emplace_back(payload);
+  }
+  EXPECT_EQ(after, std::vector<std::string>{"line 2\n"});
 }
 
 TEST(LogFrames, DecodesFramesSplitAnywhere) {

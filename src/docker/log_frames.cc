@@ -1,6 +1,11 @@
 #include "docker/log_frames.h"
 
 #include <algorithm>
+#include <cctype>
+#include <cstdint>
+#include <cstdio>
+#include <ctime>
+#include <string>
 
 namespace berth::docker {
 
@@ -30,6 +35,43 @@ bool LogFrameDecoder::Feed(std::string_view bytes, const Sink& sink) {
     bytes.remove_prefix(take);
     if (!stdin_frame_) sink(stream_, piece);
   }
+  return true;
+}
+
+int64_t ParseLogTimestamp(std::string_view t) {
+  struct tm tm = {};
+  if (sscanf(std::string(t.substr(0, 19)).c_str(), "%4d-%2d-%2dT%2d:%2d:%2d", &tm.tm_year,
+             &tm.tm_mon, &tm.tm_mday, &tm.tm_hour, &tm.tm_min, &tm.tm_sec) != 6 ||
+      t.size() < 20) {
+    return -1;
+  }
+  tm.tm_year -= 1900;
+  tm.tm_mon -= 1;
+  int64_t ns = 0;
+  size_t i = 19;
+  if (t[i] == '.') {
+    int digits = 0;
+    for (++i; i < t.size() && isdigit(static_cast<unsigned char>(t[i])); ++i) {
+      if (digits++ < 9) ns = ns * 10 + (t[i] - '0');
+    }
+    for (; digits < 9; ++digits) ns *= 10;
+  }
+  if (i >= t.size() || t[i] != 'Z') return -1;
+  time_t seconds = timegm(&tm);
+  // Before 1970 or past 2262 (where ns overflow int64): not an engine's timestamp.
+  if (seconds < 0 || seconds > INT64_MAX / 1'000'000'000 - 1) return -1;
+  return static_cast<int64_t>(seconds) * 1'000'000'000 + ns;
+}
+
+bool MessagePositions::Next(std::string_view message, std::string_view* payload,
+                            int64_t* position) {
+  size_t space = message.find(' ');
+  if (space == std::string_view::npos) return false;
+  int64_t stamp = ParseLogTimestamp(message.substr(0, space));
+  if (stamp < 0) return false;
+  last_ = std::max(stamp, last_ + 1);
+  *position = last_;
+  *payload = message.substr(space + 1);
   return true;
 }
 

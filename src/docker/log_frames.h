@@ -34,4 +34,23 @@ class LogFrameDecoder {
   bool broken_ = false;
 };
 
+// A log message read with timestamps=1 is "TIMESTAMP payload", the timestamp in RFC 3339 with
+// up to nine fraction digits, trailing zeros dropped ("2026-11-30T13:40:00.1234Z"; Podman: whole
+// seconds). ns since the epoch, or -1 when `t` is not one.
+int64_t ParseLogTimestamp(std::string_view t);
+
+// Gives each message of one log read a position that increases: its timestamp in ns, or one
+// more than the previous message's when that is not later — so the messages of one Podman
+// second are numbered in order, and numbered the same way whenever the log is read again from
+// the start of that second (the driver's resume point). One per read; not thread-safe.
+class MessagePositions {
+ public:
+  // A whole message → its payload (a view into `message`) and position; false when it does not
+  // start with a timestamp and a space.
+  bool Next(std::string_view message, std::string_view* payload, int64_t* position);
+
+ private:
+  int64_t last_ = 0;
+};
+
 }  // namespace berth::docker
