@@ -222,9 +222,7 @@ void DockerDriver::PrepareImage(const std::string& image, const std::string& reg
   });
 }
 
-Result<std::string> DockerDriver::Start(const driver::ProcessSpec& spec,
-                                        driver::ExitCallback on_exit,
-                                        driver::OutputCallback on_output) {
+Result<std::string> DockerDriver::CreateRequest(const driver::ProcessSpec& spec) {
   CreateOptions opts;
   opts.network_mode = spec.network_mode == "none" ? "none" : "host";
   if (spec.network_mode == "bridge" && spec.netns_fd < 0) opts.network_mode = "bridge";
@@ -242,8 +240,13 @@ Result<std::string> DockerDriver::Start(const driver::ProcessSpec& spec,
   opts.berth_labels["berth.container"] = spec.container_name;
   auto body = CreateBody(spec, opts);
   if (!body.ok()) return FailedPrecondition(body.status().message());
+  return Dump(*body);
+}
+
+Result<std::string> DockerDriver::CreateContainer(const driver::ProcessSpec& spec,
+                                                  const std::string& body) {
   std::string name = "berth-" + spec.task_id.substr(0, 12) + "-" + spec.container_name;
-  auto created = engine_->Call("POST", "/containers/create?name=" + Escape(name), Dump(*body));
+  auto created = engine_->Call("POST", "/containers/create?name=" + Escape(name), body);
   if (!created.ok()) {
     return FailedPrecondition("CannotCreateContainerError: " + created.status().message());
   }
@@ -254,14 +257,65 @@ Result<std::string> DockerDriver::Start(const driver::ProcessSpec& spec,
   auto j = json::parse(created->body, nullptr, false);
   std::string id = Get<std::string>(j, "Id", "");
   if (id.empty()) return Internal("Docker answered create without an Id: " + created->body);
+  return id;
+}
+
+Result<std::string> DockerDriver::StartContainer(const std::string& id) {
   auto started = engine_->Call("POST", "/containers/" + id + "/start");
   if (!started.ok() || (started->status != 204 && started->status != 304)) {
     std::string why = started.ok() ? EngineClient::MessageOf(*started) : started.status().message();
-    Remove(id);
+    (void)engine_->Call("DELETE", "/containers/" + id + "?force=1&v=1");
     return FailedPrecondition("CannotStartContainerError: Error response from daemon: " + why);
   }
-  Follow(id, spec, 0, std::move(on_exit), std::move(on_output));
   return id;
+}
+
+Result<std::string> DockerDriver::Start(const driver::ProcessSpec& spec,
+                                        driver::ExitCallback on_exit,
+                                        driver::OutputCallback on_output) {
+  auto body = CreateRequest(spec);
+  if (!body.ok()) return body.status();
+  auto id = CreateContainer(spec, *body);
+  if (id.ok()) id = StartContainer(*id);
+  if (id.ok()) Follow(*id, spec, 0, std::move(on_exit), std::move(on_output));
+  return id;
+}
+
+void DockerDriver::StartAsync(const driver::ProcessSpec& spec, driver::ExitCallback on_exit,
+                              driver::OutputCallback on_output, CreatedCallback on_created,
+                              StartedCallback on_started) {
+  auto body = CreateRequest(spec);
+  if (!body.ok()) return on_started(body.status());
+  // Three steps, each answer back on the control thread: create (worker), the id recorded
+  // (control), start (worker), the container followed (control). A daemon going away meanwhile
+  // leaves the container to the next one's leftovers sweep.
+  struct Pending {
+    driver::ProcessSpec spec;
+    driver::ExitCallback on_exit;
+    driver::OutputCallback on_output;
+    CreatedCallback on_created;
+    StartedCallback on_started;
+  };
+  auto p = std::make_shared<Pending>(
+      Pending{spec, std::move(on_exit), std::move(on_output), std::move(on_created),
+              std::move(on_started)});
+  std::weak_ptr<int> alive = alive_;
+  Spawn([this, p, body = std::move(*body), alive] {
+    auto id = CreateContainer(p->spec, body);
+    executor_.Post([this, p, id = std::move(id), alive]() mutable {
+      if (!alive.lock()) return;
+      if (!id.ok()) return p->on_started(std::move(id));
+      p->on_created(*id);
+      Spawn([this, p, id = *id, alive] {
+        auto started = StartContainer(id);
+        executor_.Post([this, p, started = std::move(started), alive]() mutable {
+          if (!alive.lock()) return;
+          if (started.ok()) Follow(*started, p->spec, 0, std::move(p->on_exit), std::move(p->on_output));
+          p->on_started(std::move(started));
+        });
+      });
+    });
+  });
 }
 
 void DockerDriver::Follow(const std::string& id, const driver::ProcessSpec& spec,

@@ -5,9 +5,10 @@
 // Life of a container:
 //   PrepareImage  on a worker thread: the local image when present (GET /images/NAME/json),
 //                 else a pull (POST /images/create); failure → "CannotPullContainerError: …".
-//   Start         on the control thread: create (container_config.h; berth's labels on it),
-//                 then start — tens of milliseconds. Failures: "CannotCreateContainerError: …",
-//                 "CannotStartContainerError: …".
+//   StartAsync    the create body on the control thread (container_config.h; berth's labels
+//                 on it), then create and start on a worker thread — tens of milliseconds, a few
+//                 hundred with Podman — and the answer posted back. Failures:
+//                 "CannotCreateContainerError: …", "CannotStartContainerError: …".
 //   running       a watcher thread per container follows its log (GET /containers/ID/logs
 //                 ?follow&timestamps, from the beginning, so nothing written before it attached
 //                 is lost), decodes Docker's frames and calls on_output with each message's
@@ -75,6 +76,11 @@ class DockerDriver : public driver::Driver {
                     std::function<void(Status)> done) override;
   Result<std::string> Start(const driver::ProcessSpec& spec, driver::ExitCallback on_exit,
                             driver::OutputCallback on_output) override;
+  // The engine's create, then its start, each on a worker thread; the answers posted to the
+  // Executor.
+  void StartAsync(const driver::ProcessSpec& spec, driver::ExitCallback on_exit,
+                  driver::OutputCallback on_output, CreatedCallback on_created,
+                  StartedCallback on_started) override;
   Result<std::string> StartProbe(const std::string& container_id,
                                  const driver::ProcessSpec& spec,
                                  driver::ExitCallback on_exit) override;
@@ -104,6 +110,12 @@ class DockerDriver : public driver::Driver {
 
  private:
   struct Watch;
+  // The create body for spec (control thread: reads the task's pause and containers).
+  Result<std::string> CreateRequest(const driver::ProcessSpec& spec);
+  // POST create; POST start (removing it when that fails). Any thread; the container's id, or
+  // the ECS-style error.
+  Result<std::string> CreateContainer(const driver::ProcessSpec& spec, const std::string& body);
+  Result<std::string> StartContainer(const std::string& id);
   void Follow(const std::string& id, const driver::ProcessSpec& spec, int64_t resume_after,
               driver::ExitCallback on_exit, driver::OutputCallback on_output);
   void RunWatch(const std::shared_ptr<Watch>& w);

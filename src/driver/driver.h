@@ -93,6 +93,19 @@ class Driver {
   virtual Result<std::string> Start(const ProcessSpec& spec, ExitCallback on_exit,
                                     OutputCallback on_output) = 0;
 
+  // Start without blocking the control thread: on_created gets the runtime id once the
+  // container exists and before it runs, on_started Start's result; both on the control thread,
+  // possibly before StartAsync returns (the default, which calls Start). on_exit follows as with
+  // Start when it succeeded.
+  using CreatedCallback = std::function<void(const std::string& runtime_id)>;
+  using StartedCallback = std::function<void(Result<std::string>)>;
+  virtual void StartAsync(const ProcessSpec& spec, ExitCallback on_exit, OutputCallback on_output,
+                          CreatedCallback on_created, StartedCallback on_started) {
+    auto id = Start(spec, std::move(on_exit), std::move(on_output));
+    if (id.ok()) on_created(*id);
+    on_started(std::move(id));
+  }
+
   // Sends sig to every process of the container's tree. Unknown or finished ids: no-op OK.
   virtual Status Signal(const std::string& runtime_id, int sig) = 0;
 

@@ -5,6 +5,7 @@
 #pragma once
 
 #include <csignal>
+#include <functional>
 #include <map>
 #include <string>
 #include <vector>
@@ -56,6 +57,28 @@ class FakeDriver : public driver::Driver {
     return Status::Ok();
   }
 
+  // With hold_starts, StartAsync answers only when the test calls FinishStarts (as Docker's
+  // create/start on a worker thread); otherwise at once, as the process driver.
+  void StartAsync(const driver::ProcessSpec& spec, driver::ExitCallback on_exit,
+                  driver::OutputCallback on_output, CreatedCallback on_created,
+                  StartedCallback on_started) override {
+    if (!hold_starts) {
+      return Driver::StartAsync(spec, std::move(on_exit), std::move(on_output),
+                                std::move(on_created), std::move(on_started));
+    }
+    held_.push_back([this, spec, on_exit, on_output, on_created, on_started] {
+      auto id = Start(spec, on_exit, on_output);
+      if (id.ok()) on_created(*id);
+      on_started(std::move(id));
+    });
+  }
+  // Answers every held StartAsync (on the executor, as a driver's worker would post them).
+  void FinishStarts() {
+    for (auto& start : held_) ex_.Post(std::move(start));
+    held_.clear();
+  }
+  size_t held_starts() const { return held_.size(); }
+
   void KillAll() override {}
   std::string Name() const override { return "fake"; }
 
@@ -68,6 +91,7 @@ class FakeDriver : public driver::Driver {
   const Proc& Get(const std::string& name) const { return procs.at(by_name.at(name)); }
 
   bool term_exits = true;
+  bool hold_starts = false;
   std::map<std::string, std::string> fail_start;  // container name → error message
   std::map<std::string, int> probe_exit_code;
   std::map<std::string, int> probes;
@@ -77,6 +101,7 @@ class FakeDriver : public driver::Driver {
   std::vector<std::string> signal_order;
 
  private:
+  std::vector<std::function<void()>> held_;
   void ExitId(const std::string& id, int code, int sig) {
     Proc& p = procs.at(id);
     p.running = false;

@@ -34,6 +34,7 @@ struct TaskRunner::ContainerRun {
   std::map<std::string, std::string> declared_env;  // the definition's, then the override's
   std::vector<model::EnvironmentFile> env_files;    // the override's list, else the definition's
   EnvironmentList endpoint_env;  // TaskEndpoints' variables (metadata, credentials)
+  bool starting = false;          // the driver is starting it (StartAsync not answered yet)
   bool started = false;           // its process was started
   bool exited = false;            // its process ended (or it never will start)
   TimeMs started_at = 0;
@@ -285,7 +286,7 @@ void TaskRunner::Evaluate() {
   while (progress && !stopping_) {
     progress = false;
     for (auto& r : runs_) {
-      if (r->started || r->exited) continue;
+      if (r->started || r->exited || r->starting) continue;
       TryStart(*r);
       if (r->started || r->exited) progress = true;
       if (stopping_) break;
@@ -385,7 +386,6 @@ driver::ProcessSpec TaskRunner::BaseSpec(const ContainerRun& c) const {
 }
 
 void TaskRunner::StartProcess(ContainerRun& c) {
-  model::Container& mc = task_.containers[c.index];
   driver::ProcessSpec spec = BaseSpec(c);
   // Docker semantics without an image: argv = entryPoint + command.
   spec.argv = c.def->entry_point;
@@ -415,10 +415,33 @@ void TaskRunner::StartProcess(ContainerRun& c) {
   auto on_exit = [this, alive = std::weak_ptr<int>(alive_), index](driver::ExitStatus st) {
     if (alive.lock()) OnExit(index, st);
   };
-  Result<std::string> id = driver_.Start(spec, on_exit, *on_output);
+  // Answered at once (process driver: Evaluate's loop goes on) or later (Docker: the engine's
+  // create and start run off the control thread; then Evaluate again).
+  c.starting = true;
+  auto inside_call = std::make_shared<bool>(true);
+  driver_.StartAsync(
+      spec, on_exit, *on_output,
+      [this, alive = std::weak_ptr<int>(alive_), index](const std::string& id) {
+        // Known before the container runs: its metadata endpoint reports it from the start.
+        if (!alive.lock()) return;
+        runs_[index]->runtime_id = id;
+        task_.containers[index].runtime_id = id;
+        Changed(false);
+      },
+      [this, alive = std::weak_ptr<int>(alive_), index, inside_call](Result<std::string> id) {
+        if (alive.lock()) OnStarted(index, std::move(id), !*inside_call);
+      });
+  *inside_call = false;
+}
+
+void TaskRunner::OnStarted(size_t index, Result<std::string> id, bool evaluate) {
+  ContainerRun& c = *runs_[index];
+  model::Container& mc = task_.containers[index];
+  c.starting = false;
   if (!id.ok()) {
     if (c.log) c.log->Close();
     FailBeforeStart(c, id.status().message(), true);
+    if (evaluate) Evaluate();
     return;
   }
   c.started = true;
@@ -435,6 +458,8 @@ void TaskRunner::StartProcess(ContainerRun& c) {
     }));
   }
   if (c.def->health_check) ScheduleProbe(index, c.def->health_check->interval_s * 1000LL);
+  // A stop asked for meanwhile now signals it; START dependents may go.
+  if (evaluate) Evaluate();
 }
 
 void TaskRunner::AttachOwnNetwork(ContainerRun& c) {
@@ -598,9 +623,9 @@ void TaskRunner::Stop(StopCode code, const std::string& reason) {
 }
 
 void TaskRunner::ContinueStopping() {
-  // Containers that never started never will.
+  // Containers that never started never will (one being started is stopped once it runs).
   for (auto& r : runs_) {
-    if (!r->started && !r->exited) {
+    if (!r->started && !r->exited && !r->starting) {
       r->exited = true;
       task_.containers[r->index].last_status = ContainerStatus::kStopped;
       Changed(true);
@@ -608,7 +633,7 @@ void TaskRunner::ContinueStopping() {
   }
   // Reverse dependency order: a container is signalled once nothing still running depends on it.
   for (auto& r : runs_) {
-    if (r->exited || r->stop_signalled) continue;
+    if (r->exited || r->stop_signalled || r->starting) continue;
     bool dependents_running = false;
     for (const auto& other : runs_) {
       if (other->exited) continue;

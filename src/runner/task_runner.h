@@ -116,6 +116,8 @@ class TaskRunner {
   // Returns true when every dependency is met; sets *failure when one can never be met.
   bool DependenciesMet(const ContainerRun& c, std::string* failure) const;
   void StartProcess(ContainerRun& c);
+  // The driver's answer to StartAsync; evaluate = it came later (not inside StartProcess).
+  void OnStarted(size_t index, Result<std::string> id, bool evaluate);
   // A container just started (or adopted) on the driver's bridge: records the ports it
   // published and lets it reach the task endpoints from its own namespace.
   void AttachOwnNetwork(ContainerRun& c);

@@ -372,6 +372,34 @@ TEST_F(TaskRunnerTest, SecretsWithoutAConfigSourceFailToStart) {
   EXPECT_TRUE(driver_.procs.empty());
 }
 
+// Docker's create/start answer later (StartAsync): a container being started is neither started
+// nor abandoned — START dependents wait for it, and a stop asked for meanwhile signals it once
+// it runs.
+TEST_F(TaskRunnerTest, AsyncStartsGateStartDependenciesAndStopsSignalOnceRunning) {
+  driver_.hold_starts = true;
+  Launch(R"({"family":"two","containerDefinitions":[
+    {"name":"db","image":"x","memory":64,"command":["db"]},
+    {"name":"app","image":"x","memory":64,"command":["app"],
+     "dependsOn":[{"containerName":"db","condition":"START"}]}]})");
+  EXPECT_EQ(driver_.held_starts(), 1u);  // only db: app waits for it to be started
+  EXPECT_EQ(task().last_status, TaskStatus::kPending);
+  driver_.FinishStarts();
+  ex_.RunPending();
+  EXPECT_EQ(container(0).last_status, ContainerStatus::kRunning);
+  EXPECT_EQ(driver_.held_starts(), 1u);  // now app
+  runner_->Stop(StopCode::kUserInitiated, "stop while app starts");
+  ex_.RunPending();
+  EXPECT_NE(task().last_status, TaskStatus::kStopped);  // app is on its way: not abandoned
+  EXPECT_EQ(driver_.signal_order, std::vector<std::string>{});  // db: app depends on it
+  driver_.FinishStarts();
+  ex_.RunPending();
+  // app ran, was stopped first (its dependency after it), and the task is STOPPED.
+  EXPECT_EQ(driver_.signal_order,
+            (std::vector<std::string>{"app:" + std::to_string(SIGTERM),
+                                      "db:" + std::to_string(SIGTERM)}));
+  EXPECT_EQ(task().last_status, TaskStatus::kStopped);
+}
+
 // The metadata/credentials endpoints: their variables sit just above berth's base environment
 // (the task's own environment wins), and the task is closed once it has stopped.
 class FakeEndpoints : public TaskEndpoints {
