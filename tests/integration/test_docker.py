@@ -329,7 +329,8 @@ class BridgeTest(unittest.TestCase):
               "--protocol", "HTTP", "--port", str(port), "--default-actions",
               "Type=forward,TargetGroupArn=" + tg)
         web = {"name": "web", "image": IMAGE, "memory": 16, "entryPoint": ["sh", "-c"],
-               "command": ["mkdir -p /www && echo bridged > /www/index.html && "
+               # (`;`, not `&&`, before the `&`: only the probe loop goes to the background)
+               "command": ["mkdir -p /www; echo bridged > /www/index.html; "
                            "(for i in $(seq 50); do wget -qO- \"$ECS_CONTAINER_METADATA_URI_V4\" "
                            ">/dev/null && echo metadata-ok && break; sleep 0.2; done) & "
                            "exec httpd -f -p 80 -h /www"],
@@ -347,7 +348,25 @@ class BridgeTest(unittest.TestCase):
             s = ecs.describe_services(services=["bweb"])["services"][0]
             d = s["deployments"][0]
             return len(s["deployments"]) == 1 and d["rolloutState"] == "COMPLETED"
-        harness.wait_for(completed, timeout=90, interval=0.5, what="the deployment")
+        try:
+            harness.wait_for(completed, timeout=90, interval=0.5, what="the deployment")
+        except AssertionError:
+            s = ecs.describe_services(services=["bweb"])["services"][0]
+            arns = ecs.list_tasks(serviceName="bweb")["taskArns"]
+            arns += ecs.list_tasks(serviceName="bweb", desiredStatus="STOPPED")["taskArns"][:5]
+            tasks = ecs.describe_tasks(tasks=arns)["tasks"] if arns else []
+            _, health, _ = D.aws("elbv2", "describe-target-health", "--target-group-arn", tg)
+            for t in tasks:
+                if t["lastStatus"] == "STOPPED":
+                    health["output of " + t["taskArn"]] = [e["message"] for e in logs.get_log_events(
+                        logGroupName="/t/bridge",
+                        logStreamName="ecs/web/" + t["taskArn"].rsplit("/", 1)[1])["events"]]
+                    break
+            raise AssertionError("deployment not COMPLETED:\nevents %s\ntasks %s\ntargets %s" % (
+                [e["message"] for e in s["events"][:10]],
+                [(t["lastStatus"], t.get("stoppedReason"),
+                  [(c.get("networkBindings"), c.get("reason"), c.get("exitCode"))
+                   for c in t["containers"]]) for t in tasks], health))
         arns = ecs.list_tasks(serviceName="bweb")["taskArns"]
         tasks = ecs.describe_tasks(tasks=arns)["tasks"]
         self.assertEqual(len(tasks), 2)
