@@ -44,17 +44,7 @@ start)
     sleep 0.1
   done
   # The test image: busybox's applets as symlinks, nothing else.
-  root="$dir/image"
-  mkdir -p "$root/bin" "$root/tmp"
-  cp /bin/busybox "$root/bin/busybox"
-  for applet in sh echo sleep cat env id ls wget true false test touch seq head dd kill httpd mkdir; do
-    ln -sf busybox "$root/bin/$applet"
-  done
-  tar -C "$root" -cf "$dir/image.tar" .
-  curl -fs --unix-socket "$dir/docker.sock" -X POST -H "Content-Type: application/x-tar" \
-    --data-binary "@$dir/image.tar" \
-    "http://docker/v1.41/images/create?fromSrc=-&repo=berth-test/busybox:1&changes=CMD%20%5B%22echo%22%2C%22from-the-image%22%5D" \
-    >/dev/null || unavailable "cannot import the test image"
+  "$(dirname "$0")/import_test_image.sh" "$dir/docker.sock" "$dir" || unavailable "cannot import the test image"
   echo "unix://$dir/docker.sock" > "$dir/docker_host"
   ;;
 stop)

@@ -61,18 +61,7 @@ EOF
     fi
     sleep 0.1
   done
-  root="$dir/image"
-  mkdir -p "$root/bin" "$root/tmp"
-  cp /bin/busybox "$root/bin/busybox"
-  for applet in sh echo sleep cat env id ls wget true false test touch seq head dd kill httpd mkdir; do
-    ln -sf busybox "$root/bin/$applet"
-  done
-  tar -C "$root" -cf "$dir/image.tar" .
-  # The tag inside `repo`: Podman ignores a separate `tag` parameter on import.
-  curl -fs --unix-socket "$sock" -X POST -H "Content-Type: application/x-tar" \
-    --data-binary "@$dir/image.tar" \
-    "http://d/v1.41/images/create?fromSrc=-&repo=berth-test/busybox:1&changes=CMD%20%5B%22echo%22%2C%22from-the-image%22%5D" \
-    >/dev/null || unavailable "cannot import the test image"
+  "$(dirname "$0")/import_test_image.sh" "$sock" "$dir" || unavailable "cannot import the test image"
   # A container proves the runtime works here (rlimits, cgroups).
   out=$(. "$dir/env"; podman run --rm --network none berth-test/busybox:1 echo podman-works 2>&1)
   [ "$out" = podman-works ] || unavailable "podman cannot run a container here: $out"

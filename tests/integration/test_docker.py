@@ -53,6 +53,24 @@ def docker_api(method, path):
     return r.status, (json.loads(body) if body else None)
 
 
+def http_listener(name, target_type):
+    """A load balancer NAME with an HTTP listener on a free port forwarding to target group
+    NAME-tg (health: GET / every 5 s, healthy after 2). Returns (target group ARN, port)."""
+    _, out, _ = D.aws("elbv2", "create-load-balancer", "--name", name, "--subnets", "subnet-a")
+    lb = out["LoadBalancers"][0]
+    _, out, _ = D.aws("elbv2", "create-target-group", "--name", name + "-tg", "--protocol",
+                      "HTTP", "--port", "80", "--target-type", target_type, "--vpc-id", "vpc-1",
+                      "--health-check-interval-seconds", "5",
+                      "--health-check-timeout-seconds", "2", "--healthy-threshold-count", "2",
+                      "--health-check-path", "/")
+    tg = out["TargetGroups"][0]["TargetGroupArn"]
+    port = harness.free_port()
+    D.aws("elbv2", "create-listener", "--load-balancer-arn", lb["LoadBalancerArn"],
+          "--protocol", "HTTP", "--port", str(port), "--default-actions",
+          "Type=forward,TargetGroupArn=" + tg)
+    return tg, port
+
+
 def setUpModule():
     global D
     if UNAVAILABLE:
@@ -257,20 +275,9 @@ class DockerDriverTest(unittest.TestCase):
     def test_rolling_deploy_of_a_docker_service_behind_a_listener_loses_nothing(self):
         from test_service_lb import Load
         ecs = self.ecs
-        _, out, _ = D.aws("elbv2", "create-load-balancer", "--name", "dweb", "--subnets", "subnet-a")
-        lb = out["LoadBalancers"][0]
-        _, out, _ = D.aws("elbv2", "create-target-group", "--name", "dweb-tg", "--protocol",
-                          "HTTP", "--port", "80", "--target-type", "ip", "--vpc-id", "vpc-1",
-                          "--health-check-interval-seconds", "5",
-                          "--health-check-timeout-seconds", "2", "--healthy-threshold-count", "2",
-                          "--health-check-path", "/")
-        tg = out["TargetGroups"][0]["TargetGroupArn"]
+        tg, port = http_listener("dweb", "ip")
         D.aws("elbv2", "modify-target-group-attributes", "--target-group-arn", tg, "--attributes",
               "Key=deregistration_delay.timeout_seconds,Value=3")
-        port = harness.free_port()
-        D.aws("elbv2", "create-listener", "--load-balancer-arn", lb["LoadBalancerArn"],
-              "--protocol", "HTTP", "--port", str(port), "--default-actions",
-              "Type=forward,TargetGroupArn=" + tg)
 
         def register(version):
             web = {"name": "web", "image": IMAGE, "memory": 16, "stopTimeout": 5,
@@ -316,18 +323,7 @@ class BridgeTest(unittest.TestCase):
                          "the test dockerd has no bridge network")
     def test_a_bridge_service_publishes_dynamic_host_ports_behind_a_listener(self):
         ecs, logs = D.boto(), D.boto("logs")
-        _, out, _ = D.aws("elbv2", "create-load-balancer", "--name", "bweb", "--subnets", "subnet-a")
-        lb = out["LoadBalancers"][0]
-        _, out, _ = D.aws("elbv2", "create-target-group", "--name", "bweb-tg", "--protocol",
-                          "HTTP", "--port", "80", "--target-type", "instance", "--vpc-id", "vpc-1",
-                          "--health-check-interval-seconds", "5",
-                          "--health-check-timeout-seconds", "2", "--healthy-threshold-count", "2",
-                          "--health-check-path", "/")
-        tg = out["TargetGroups"][0]["TargetGroupArn"]
-        port = harness.free_port()
-        D.aws("elbv2", "create-listener", "--load-balancer-arn", lb["LoadBalancerArn"],
-              "--protocol", "HTTP", "--port", str(port), "--default-actions",
-              "Type=forward,TargetGroupArn=" + tg)
+        tg, port = http_listener("bweb", "instance")
         web = {"name": "web", "image": IMAGE, "memory": 16, "entryPoint": ["sh", "-c"],
                # (`;`, not `&&`, before the `&`: only the probe loop goes to the background)
                "command": ["mkdir -p /www; echo bridged > /www/index.html; "
