@@ -140,9 +140,14 @@ class Elbv2Test(unittest.TestCase):
         self.assertIn("503 Service Temporarily Unavailable", body)
 
         a, b = start_target("target-a"), start_target("target-b")
-        self.aws("register-targets", "--target-group-arn", tg_arn, "--targets",
-                 "Id=127.0.0.1,Port=%d" % a, "Id=127.0.0.1,Port=%d" % b)
-        h = self.health(tg_arn)
+        # Registered and read back through boto3 (in-process, milliseconds apart): two CLI runs
+        # can take longer than the 5 s interval on a busy machine, and the state would have
+        # moved on from `initial` before it is read.
+        elb = D.boto("elbv2")
+        elb.register_targets(TargetGroupArn=tg_arn, Targets=[{"Id": "127.0.0.1", "Port": a},
+                                                              {"Id": "127.0.0.1", "Port": b}])
+        h = {(d["Target"]["Id"], d["Target"]["Port"]): d["TargetHealth"] for d in
+             elb.describe_target_health(TargetGroupArn=tg_arn)["TargetHealthDescriptions"]}
         self.assertEqual(set(h), {("127.0.0.1", a), ("127.0.0.1", b)})
         for v in h.values():
             self.assertEqual(v, {"State": "initial", "Reason": "Elb.RegistrationInProgress",
