@@ -10,10 +10,12 @@
 #include <cstdio>
 #include <ctime>
 #include <set>
+#include <thread>
 #include <type_traits>
 #include <nlohmann/json.hpp>
 
 #include "docker/container_config.h"
+#include "docker/exit_status.h"
 #include "docker/log_frames.h"
 #include "docker/pause_image.h"
 
@@ -29,6 +31,7 @@ struct DockerDriver::Watch {
   driver::ExitCallback on_exit;
   driver::OutputCallback on_output;
   std::atomic<bool> cancel{false};
+  std::atomic<bool> sigkill_sent{false};  // berth killed it: a 137 is not a sign of an OOM kill
 };
 
 namespace {
@@ -416,22 +419,16 @@ void DockerDriver::RunWatch(const std::shared_ptr<Watch>& w) {
         return true;
       },
       &w->cancel);
-  driver::ExitStatus st;
   auto waited = engine_->Stream("POST", "/containers/" + w->id + "/wait", "",
                                 [](std::string_view) { return true; }, &w->cancel);
-  auto inspected = engine_->Call("GET", "/containers/" + w->id + "/json");
-  if (inspected.ok() && inspected->status == 200) {
-    auto j = json::parse(inspected->body, nullptr, false);
-    if (j.is_object() && j.contains("State") && j["State"].is_object()) {
-      const json& state = j["State"];
-      st.exit_code = Get<int>(state, "ExitCode", 0);
-      st.oom_killed = Get<bool>(state, "OOMKilled", false);
-      if (st.exit_code > 128) st.signal = st.exit_code - 128;
-    }
-  } else {
-    st.exit_code = 137;  // the container is gone: report it as killed
-    st.signal = SIGKILL;
-  }
+  ExitRead read;
+  read.inspect = [&] { return engine_->Call("GET", "/containers/" + w->id + "/json"); };
+  read.pause = [&](int64_t ms) {
+    if (!w->cancel) std::this_thread::sleep_for(std::chrono::milliseconds(ms));
+  };
+  read.berth_sent_sigkill = w->sigkill_sent || w->cancel;
+  read.oom_recheck_ms = options_.oom_recheck_ms;
+  driver::ExitStatus st = ReadExitStatus(read);
   (void)waited;
   {
     std::lock_guard<std::mutex> lock(mu_);
@@ -546,7 +543,9 @@ Status DockerDriver::Signal(const std::string& runtime_id, int sig) {
   if (runtime_id.rfind("exec-", 0) == 0) return Status::Ok();  // probes end with their timeout
   {
     std::lock_guard<std::mutex> lock(mu_);
-    if (!running_.count(runtime_id)) return Status::Ok();
+    auto it = running_.find(runtime_id);
+    if (it == running_.end()) return Status::Ok();
+    if (sig == SIGKILL) it->second->sigkill_sent = true;
   }
   const char* name = SignalName(sig);
   std::string s = name ? name : std::to_string(sig);

@@ -61,6 +61,9 @@ struct DockerDriverOptions {
   // Where each container's log cursor is kept (the position of the last stored line, see
   // OutputCommitted), so that a restarted daemon can Adopt it; "" = no cursors, no adoption.
   std::string cursor_dir;
+  // How long a container's exit 137 that berth did not cause waits for the engine to record an
+  // OOM kill (dockerd can learn of it just after the exit).
+  int64_t oom_recheck_ms = 1000;
 };
 
 class DockerDriver : public driver::Driver {

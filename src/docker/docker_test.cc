@@ -2,6 +2,7 @@
 // EngineClient and DockerDriver are exercised against a real engine by
 // tests/integration/test_docker.py.
 #include <gtest/gtest.h>
+#include <signal.h>
 
 #include <string>
 #include <utility>
@@ -9,6 +10,7 @@
 
 #include "docker/container_config.h"
 #include "docker/engine_client.h"
+#include "docker/exit_status.h"
 #include "docker/log_frames.h"
 
 namespace berth::docker {
@@ -110,6 +112,66 @@ TEST(DockerHost, UnixSocketsOnly) {
   EXPECT_EQ(*SocketFromDockerHost("unix:///tmp/d.sock"), "/tmp/d.sock");
   EXPECT_FALSE(SocketFromDockerHost("tcp://10.0.0.1:2375").ok());
   EXPECT_FALSE(SocketFromDockerHost("ssh://me@host").ok());
+}
+
+// An inspect that reports OOMKilled only from its `oom_after`-th answer on, as dockerd does
+// when its OOM event comes after the exit.
+struct LateOomEngine {
+  int calls = 0;
+  int oom_after = 3;
+  int exit_code = 137;
+  int64_t paused_ms = 0;
+  ExitRead Read(bool berth_sent_sigkill) {
+    ExitRead r;
+    r.inspect = [this]() -> Result<EngineResponse> {
+      ++calls;
+      bool oom = calls >= oom_after;
+      return EngineResponse{200, json{{"State", {{"ExitCode", exit_code}, {"OOMKilled", oom}}}}.dump()};
+    };
+    r.pause = [this](int64_t ms) { paused_ms += ms; };
+    r.berth_sent_sigkill = berth_sent_sigkill;
+    return r;
+  }
+};
+
+TEST(ExitStatus, WaitsForAnOomKillTheEngineRecordsAfterTheExit) {
+  LateOomEngine engine;
+  driver::ExitStatus st = ReadExitStatus(engine.Read(false));
+  EXPECT_EQ(st.exit_code, 137);
+  EXPECT_EQ(st.signal, SIGKILL);
+  EXPECT_TRUE(st.oom_killed);
+  EXPECT_EQ(engine.calls, 3);
+  EXPECT_EQ(engine.paused_ms, 200);
+}
+
+TEST(ExitStatus, APlainKillIsReportedAfterTheRecheckWindow) {
+  LateOomEngine engine;
+  engine.oom_after = 1000;
+  driver::ExitStatus st = ReadExitStatus(engine.Read(false));
+  EXPECT_FALSE(st.oom_killed);
+  EXPECT_EQ(st.exit_code, 137);
+  EXPECT_EQ(engine.paused_ms, 1000);
+}
+
+TEST(ExitStatus, NoWaitWhenBerthKilledItOrItExitedByItself) {
+  LateOomEngine killed;
+  EXPECT_FALSE(ReadExitStatus(killed.Read(true)).oom_killed);
+  EXPECT_EQ(killed.calls, 1);
+  LateOomEngine exited;
+  exited.exit_code = 3;
+  driver::ExitStatus st = ReadExitStatus(exited.Read(false));
+  EXPECT_EQ(st.exit_code, 3);
+  EXPECT_EQ(st.signal, 0);
+  EXPECT_EQ(exited.calls, 1);
+}
+
+TEST(ExitStatus, AContainerThatCannotBeInspectedIsReportedKilled) {
+  ExitRead r;
+  r.inspect = []() -> Result<EngineResponse> { return EngineResponse{404, "{}"}; };
+  r.pause = [](int64_t) {};
+  driver::ExitStatus st = ReadExitStatus(r);
+  EXPECT_EQ(st.exit_code, 137);
+  EXPECT_EQ(st.signal, SIGKILL);
 }
 
 driver::ProcessSpec Spec(const char* definition) {
