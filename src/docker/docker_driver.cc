@@ -14,6 +14,7 @@
 #include <type_traits>
 #include <nlohmann/json.hpp>
 
+#include "common/ids.h"
 #include "docker/container_config.h"
 #include "docker/exit_status.h"
 #include "docker/log_frames.h"
@@ -248,7 +249,10 @@ Result<std::string> DockerDriver::CreateRequest(const driver::ProcessSpec& spec)
 
 Result<std::string> DockerDriver::CreateContainer(const driver::ProcessSpec& spec,
                                                   const std::string& body) {
-  std::string name = "berth-" + spec.task_id.substr(0, 12) + "-" + spec.container_name;
+  // A random tail, as the agent's names have: a container a killed daemon created but never
+  // started (and the next daemon's sweep has not removed yet) cannot block this name.
+  std::string name =
+      "berth-" + spec.task_id.substr(0, 12) + "-" + spec.container_name + "-" + RandomHex(8);
   auto created = engine_->Call("POST", "/containers/create?name=" + Escape(name), body);
   if (!created.ok()) {
     return FailedPrecondition("CannotCreateContainerError: " + created.status().message());
@@ -646,7 +650,7 @@ Result<int> DockerDriver::CreateTaskSandbox(const std::string& task_id) {
                {"Entrypoint", json::array({"/pause"})},
                {"Labels", labels},
                {"HostConfig", {{"NetworkMode", "none"}, {"CpuShares", 2}}}};
-  std::string name = "berth-" + task_id.substr(0, 12) + "-internalecspause";
+  std::string name = "berth-" + task_id.substr(0, 12) + "-internalecspause-" + RandomHex(8);
   auto created = engine_->Call("POST", "/containers/create?name=" + Escape(name), Dump(body));
   if (!created.ok()) return created.status();
   if (created->status != 201) {
