@@ -45,6 +45,10 @@ bool Indexable(const pi::ValueMatcher& m) {
   }
 }
 
+// Whether a hit through this value's lookup proves the value matches the leaf (see
+// kInexact): lookups compare whole texts up to kWindow bytes of a prefix or suffix.
+bool ExactlyIndexed(const pi::ValueMatcher& m);
+
 bool Indexable(const pi::FieldSpec& spec) {
   if (spec.absent || spec.matchers.empty()) return false;
   for (const pi::ValueMatcher& m : spec.matchers) {
@@ -68,6 +72,28 @@ std::string_view Window(uint8_t key, std::string_view text) {
       return text.substr(0, kWindow);
     default:
       return text;
+  }
+}
+
+bool ExactlyIndexed(const pi::ValueMatcher& m) {
+  switch (m.kind) {
+    case Kind::kString:
+    case Kind::kNumber:
+    case Kind::kTrue:
+    case Kind::kFalse:
+    case Kind::kNull:
+    case Kind::kIp:
+    case Kind::kCidr:
+    case Kind::kRange:
+    case Kind::kExists:
+      return true;
+    case Kind::kPrefix:
+    case Kind::kSuffix:
+      return m.text.size() <= kWindow;
+    case Kind::kWildcard:
+      return m.wildcard.segments.size() == 1;  // no '*': an exact string
+    default:  // case-insensitive values are always verified
+      return false;
   }
 }
 
@@ -181,12 +207,18 @@ void PatternIndex::Add(const EventPattern& pattern) {
   for (const pi::Branch& branch : branches) {
     const uint32_t id = static_cast<uint32_t>(branches_.size());
     uint32_t bits = 0;
+    bool decidable = true;
     for (const pi::FieldRule& field : branch) {
-      if (!Indexable(*field.spec) || bits == 64) continue;
+      if (!Indexable(*field.spec) || bits == 64) {
+        decidable = false;
+        continue;
+      }
       const uint32_t path = PathIndex(field.path, field.hash);
-      const Posting posting{id, bits++};
+      const uint32_t bit = bits++;
       for (const pi::ValueMatcher& m : field.spec->matchers) {
         Path& p = paths_[path];
+        const bool exact = ExactlyIndexed(m);
+        const Posting posting{id, exact ? bit : bit | kInexact};
         switch (m.kind) {
           case Kind::kString:
             AddString(path, Key::kExact, m.text, posting);
@@ -266,15 +298,17 @@ void PatternIndex::Add(const EventPattern& pattern) {
         }
       }
     }
-    branches_.push_back({index, bits == 64 ? ~0ULL : (1ULL << bits) - 1});
+    branches_.push_back({index, bits == 64 ? ~0ULL : (1ULL << bits) - 1, decidable});
   }
   masks_.resize(branches_.size(), 0);
+  verify_.resize(branches_.size(), 0);
 }
 
 void PatternIndex::Hit(const Posting& p) const {
   uint64_t& m = masks_[p.branch];
   if (m == 0) touched_.push_back(p.branch);
-  m |= 1ULL << p.bit;
+  m |= 1ULL << (p.bit & 63);
+  if ((p.bit & kInexact) != 0 || leaf_in_array_) verify_[p.branch] = 1;
 }
 
 void PatternIndex::HitString(uint32_t path, Key key, std::string_view text) const {
@@ -285,9 +319,17 @@ template <typename Leaves>
 void PatternIndex::HitLeaves(uint32_t pidx, const Leaves& leaves, uint32_t begin,
                              uint32_t end) const {
   const Path& p = paths_[pidx];
-  if (begin < end) HitAll(p.any_leaf);
+  if (begin < end && !p.any_leaf.empty()) {
+    // exists: true is met by any leaf; decided only when one of them is outside every array.
+    leaf_in_array_ = true;
+    for (uint32_t i = begin; i < end && leaf_in_array_; ++i) {
+      leaf_in_array_ = leaves[i].trail_begin != leaves[i].trail_end;
+    }
+    HitAll(p.any_leaf);
+  }
   for (uint32_t i = begin; i < end; ++i) {
     const pi::Leaf& leaf = leaves[i];
+    leaf_in_array_ = leaf.trail_begin != leaf.trail_end;
     switch (leaf.type) {
       case pi::Leaf::Type::kString: {
         std::string_view s = leaf.text;
@@ -370,17 +412,31 @@ void PatternIndex::Match(const FlatEvent& event, std::vector<uint32_t>* out) con
     if (c <= 0) ++f;
     if (c >= 0) ++j;
   }
+  leaf_in_array_ = false;
   candidates_.assign(always_.begin(), always_.end());
+  decided_.clear();
   for (uint32_t b : touched_) {
-    if (masks_[b] == branches_[b].full) candidates_.push_back(branches_[b].pattern);
+    const Branch& branch = branches_[b];
+    if (masks_[b] == branch.full) {
+      (branch.decidable && !verify_[b] ? decided_ : candidates_).push_back(branch.pattern);
+    }
     masks_[b] = 0;
+    verify_[b] = 0;
   }
+  std::sort(decided_.begin(), decided_.end());
+  decided_.erase(std::unique(decided_.begin(), decided_.end()), decided_.end());
   std::sort(candidates_.begin(), candidates_.end());
   candidates_.erase(std::unique(candidates_.begin(), candidates_.end()), candidates_.end());
-  last_candidates_ = candidates_.size();
+  // The decided patterns and the candidates that match, merged in ascending order.
+  size_t d = 0;
+  last_candidates_ = 0;
   for (uint32_t c : candidates_) {
+    while (d < decided_.size() && decided_[d] < c) out->push_back(decided_[d++]);
+    if (d < decided_.size() && decided_[d] == c) continue;  // decided by another branch
+    ++last_candidates_;
     if (patterns_[c].Matches(event)) out->push_back(c);
   }
+  while (d < decided_.size()) out->push_back(decided_[d++]);
 }
 
 }  // namespace berth::events

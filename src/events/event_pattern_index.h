@@ -10,9 +10,11 @@
 // looked up and a branch becomes a candidate only when every one of its indexed fields was hit.
 // Fields with an anything-but, `exists: false` or a non-ASCII equals-ignore-case value are not
 // indexed (they only narrow nothing); a pattern with a branch that has no indexed field is a
-// candidate for every event. Every candidate is then matched in full (EventPattern::Matches),
-// so the result is exactly the set of patterns that match — the pre-filter only decides which
-// to try.
+// candidate for every event. A branch whose fields are all indexed, hit only by lookups that
+// prove the value matches (exact strings, short prefixes and suffixes, numbers, ranges, IPs,
+// booleans, null, exists) on leaves outside arrays of objects, matches without more work; every
+// other candidate is matched in full (EventPattern::Matches). So the result is exactly the set
+// of patterns that match.
 //
 // Events matched against the index should be flattened with filter(): it keeps every path the
 // patterns look at (and only those), which makes flattening cheaper without changing a match.
@@ -45,14 +47,20 @@ class PatternIndex {
   const PathFilter& filter() const { return filter_; }
   // Appends to *out the indexes of the patterns that match `event`, ascending.
   void Match(const FlatEvent& event, std::vector<uint32_t>* out) const;
-  // How many patterns the last Match tried in full (for tests and benchmarks).
+  // How many patterns the last Match tried in full (for tests and benchmarks); patterns the
+  // index decided on its own are not counted.
   size_t last_candidates() const { return last_candidates_; }
+  // How many patterns the last Match found matching from the index alone.
+  size_t last_decided() const { return decided_.size(); }
 
  private:
   struct Posting {
     uint32_t branch;
-    uint32_t bit;
+    uint32_t bit;  // the field's bit, | kInexact when a hit only makes the field possible
   };
+  // A hit through this posting does not prove the field matches (a prefix longer than the
+  // looked-up window, a wildcard with '*', a case-insensitive value): the branch is verified.
+  static constexpr uint32_t kInexact = 1u << 31;
   // How a string value is looked up: as it is, or lowered (ASCII), whole or by its head/tail.
   enum class Key : uint8_t { kExact, kPrefix, kSuffix, kLower, kLowerPrefix, kLowerSuffix };
   struct Value {
@@ -87,6 +95,9 @@ class PatternIndex {
   struct Branch {
     uint32_t pattern;
     uint64_t full;  // every indexed field's bit
+    // Every field of the branch is indexed: a full mask through exact hits on leaves outside
+    // arrays of objects is a match, with no need to run EventPattern::Matches.
+    bool decidable;
   };
 
   uint32_t PathIndex(const std::string& path, uint64_t hash);
@@ -111,7 +122,10 @@ class PatternIndex {
   std::vector<uint32_t> always_;  // patterns tried for every event
   // Scratch of Match.
   mutable std::vector<uint64_t> masks_;  // by branch
+  mutable std::vector<uint8_t> verify_;  // by branch: hit inexactly or inside an array
+  mutable bool leaf_in_array_ = false;   // the leaf being looked up is inside an array of objects
   mutable std::vector<uint32_t> touched_;
+  mutable std::vector<uint32_t> decided_;
   mutable std::vector<uint32_t> candidates_;
   mutable std::string lowered_;
   mutable size_t last_candidates_ = 0;

@@ -312,7 +312,7 @@ TEST(PatternIndexTest, FindsExactlyTheMatchingPatternsOfTheCorpus) {
     std::vector<uint32_t> got;
     index.Match(*flat, &got);
     EXPECT_EQ(got, BruteForce(patterns, *FlatEvent::Parse(event))) << event;
-    EXPECT_LE(got.size(), index.last_candidates());
+    EXPECT_LE(got.size(), index.last_candidates() + index.last_decided());
     matched += got.size();
   }
   EXPECT_GT(matched, 100u);
@@ -361,6 +361,65 @@ TEST(PatternIndexTest, PreFilterNarrowsAndStaysExact) {
   }
   // The pre-filter tries well under half of the 39 patterns per event.
   EXPECT_LT(candidates, events * patterns.size() / 2);
+}
+
+// The index decides a branch on its own only when its hits prove the match: long prefixes that
+// share their looked-up window, wildcards with '*', case-insensitive values and fields inside
+// arrays of objects (array consistency) still go through the full match.
+TEST(PatternIndexTest, DecidesOnlyWhatItsHitsProve) {
+  const std::vector<std::string> texts = {
+      R"({"source":["app.a"],"detail":{"state":["RUNNING"]}})",                  // exact
+      R"({"source":["app.a"],"detail":{"n":[{"numeric":[">",5,"<=",8]}]}})",    // range
+      R"({"detail":{"id":[{"prefix":"order-000-xyz"}]}})",                        // long prefix
+      R"({"detail":{"id":[{"prefix":"order-111-xyz"}]}})",                        // same window
+      R"({"detail":{"id":[{"prefix":"ord"}]}})",                                  // short prefix
+      R"({"detail":{"id":[{"suffix":"xyz"}]}})",
+      R"({"detail":{"id":[{"wildcard":"order-*-xyz"}]}})",
+      R"({"detail":{"id":[{"wildcard":"order-000-xyz"}]}})",
+      R"({"detail":{"state":[{"equals-ignore-case":"running"}]}})",
+      R"({"detail":{"ip":[{"cidr":"10.0.0.0/24"}]}})",
+      R"({"detail":{"flag":[true],"none":[null]}})",
+      R"({"detail":{"n":[{"exists":true}]}})",
+      R"({"detail":{"c":{"name":["web"],"state":["STOPPED"]}}})",  // c: an array of objects
+      R"({"detail":{"c":{"name":[{"exists":true}]}}})",
+      R"({"detail":{"c":{"name":["web"]},"state":["RUNNING"]}})",
+  };
+  PatternIndex index;
+  std::vector<EventPattern> patterns;
+  for (const auto& t : texts) {
+    patterns.push_back(EventPattern::Compile(t).value());
+    index.Add(patterns.back());
+  }
+  const std::vector<std::string> ids = {"order-000-xyz", "order-111-xyz", "order-222-xyz",
+                                        "ord", "order-000-xyzz", "xyz"};
+  const std::vector<std::string> states = {"RUNNING", "running", "STOPPED"};
+  std::mt19937 rng(11);
+  size_t decided = 0, matched = 0;
+  for (int i = 0; i < 2000; ++i) {
+    json d = {{"state", states[rng() % 3]}, {"id", ids[rng() % ids.size()]}};
+    if (rng() % 2) d["n"] = static_cast<int>(rng() % 10);
+    if (rng() % 2) d["ip"] = "10.0." + std::to_string(rng() % 2) + "." + std::to_string(rng() % 9);
+    if (rng() % 2) d["flag"] = rng() % 2 == 0;
+    if (rng() % 2) d["none"] = nullptr;
+    if (rng() % 2) {
+      json c = json::array();
+      for (int k = static_cast<int>(rng() % 3); k > 0; --k) {
+        c.push_back({{"name", rng() % 2 ? "web" : "log"}, {"state", states[rng() % 3]}});
+      }
+      d["c"] = c;
+    }
+    json e = {{"source", rng() % 3 ? "app.a" : "app.b"}, {"detail", d}};
+    std::string text = e.dump();
+    Result<FlatEvent> flat = FlatEvent::Parse(text, &index.filter());
+    ASSERT_TRUE(flat.ok());
+    std::vector<uint32_t> got;
+    index.Match(*flat, &got);
+    ASSERT_EQ(got, BruteForce(patterns, *FlatEvent::Parse(text))) << text;
+    decided += index.last_decided();
+    matched += got.size();
+  }
+  EXPECT_GT(decided, matched / 3);  // most matches need no full match
+  EXPECT_LT(decided, matched);      // and some do
 }
 
 }  // namespace
