@@ -20,8 +20,16 @@ uint64_t Combine(uint64_t path_hash, uint8_t key, uint64_t value_hash) {
   return h ^ (h >> 31);
 }
 
-// Whether the index can look up this value (see the header).
-bool Indexable(const pi::ValueMatcher& m) {
+// A prefix or suffix is looked up by its length and the (up to) 8 bytes at its inner end — the
+// end away from the edge of the string it is matched against: a necessary condition that costs
+// one short hash per indexed length, however long the prefix (EventPattern::Matches decides).
+constexpr size_t kWindow = 8;
+
+// What a hit through the index's lookup of this value says (see the header): nothing (the
+// value is not indexed), that the value may match the leaf, or that it does (lookups compare
+// whole texts up to kWindow bytes of a prefix or suffix).
+enum class Lookup { kNone, kPossible, kProof };
+Lookup LookupOf(const pi::ValueMatcher& m) {
   switch (m.kind) {
     case Kind::kString:
     case Kind::kNumber:
@@ -30,24 +38,24 @@ bool Indexable(const pi::ValueMatcher& m) {
     case Kind::kNull:
     case Kind::kIp:
     case Kind::kCidr:
-    case Kind::kPrefix:
-    case Kind::kSuffix:
-    case Kind::kWildcard:
     case Kind::kRange:
     case Kind::kExists:
-      return true;
+      return Lookup::kProof;
+    case Kind::kPrefix:
+    case Kind::kSuffix:
+      return m.text.size() <= kWindow ? Lookup::kProof : Lookup::kPossible;
+    case Kind::kWildcard:  // without '*' it is an exact string
+      return m.wildcard.segments.size() == 1 ? Lookup::kProof : Lookup::kPossible;
     case Kind::kEqualsIgnoreCase:
     case Kind::kPrefixIgnoreCase:
-    case Kind::kSuffixIgnoreCase:
-      return m.ci.ascii;
+    case Kind::kSuffixIgnoreCase:  // always verified
+      return m.ci.ascii ? Lookup::kPossible : Lookup::kNone;
     default:  // kNumberText, anything-but
-      return false;
+      return Lookup::kNone;
   }
 }
 
-// Whether a hit through this value's lookup proves the value matches the leaf (see
-// kInexact): lookups compare whole texts up to kWindow bytes of a prefix or suffix.
-bool ExactlyIndexed(const pi::ValueMatcher& m);
+bool Indexable(const pi::ValueMatcher& m) { return LookupOf(m) != Lookup::kNone; }
 
 bool Indexable(const pi::FieldSpec& spec) {
   if (spec.absent || spec.matchers.empty()) return false;
@@ -57,10 +65,6 @@ bool Indexable(const pi::FieldSpec& spec) {
   return true;
 }
 
-// A prefix or suffix is looked up by its length and the (up to) 8 bytes at its inner end — the
-// end away from the edge of the string it is matched against: a necessary condition that costs
-// one short hash per indexed length, however long the prefix (EventPattern::Matches decides).
-constexpr size_t kWindow = 8;
 std::string_view Window(uint8_t key, std::string_view text) {
   if (text.size() <= kWindow) return text;
   switch (key) {
@@ -72,28 +76,6 @@ std::string_view Window(uint8_t key, std::string_view text) {
       return text.substr(0, kWindow);
     default:
       return text;
-  }
-}
-
-bool ExactlyIndexed(const pi::ValueMatcher& m) {
-  switch (m.kind) {
-    case Kind::kString:
-    case Kind::kNumber:
-    case Kind::kTrue:
-    case Kind::kFalse:
-    case Kind::kNull:
-    case Kind::kIp:
-    case Kind::kCidr:
-    case Kind::kRange:
-    case Kind::kExists:
-      return true;
-    case Kind::kPrefix:
-    case Kind::kSuffix:
-      return m.text.size() <= kWindow;
-    case Kind::kWildcard:
-      return m.wildcard.segments.size() == 1;  // no '*': an exact string
-    default:  // case-insensitive values are always verified
-      return false;
   }
 }
 
@@ -217,7 +199,7 @@ void PatternIndex::Add(const EventPattern& pattern) {
       const uint32_t bit = bits++;
       for (const pi::ValueMatcher& m : field.spec->matchers) {
         Path& p = paths_[path];
-        const bool exact = ExactlyIndexed(m);
+        const bool exact = LookupOf(m) == Lookup::kProof;
         const Posting posting{id, exact ? bit : bit | kInexact};
         switch (m.kind) {
           case Kind::kString:

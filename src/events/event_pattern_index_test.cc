@@ -296,6 +296,16 @@ std::vector<uint32_t> BruteForce(const std::vector<EventPattern>& patterns, cons
   return out;
 }
 
+// index.Match of the event `text` (flattened with the index's filter) into *got, which must be
+// what trying every pattern on the whole event finds.
+void MatchAsBruteForce(const PatternIndex& index, const std::vector<EventPattern>& patterns,
+                       const std::string& text, std::vector<uint32_t>* got) {
+  Result<FlatEvent> flat = FlatEvent::Parse(text, &index.filter());
+  ASSERT_TRUE(flat.ok()) << text;
+  index.Match(*flat, got);
+  ASSERT_EQ(*got, BruteForce(patterns, *FlatEvent::Parse(text))) << text;
+}
+
 TEST(PatternIndexTest, FindsExactlyTheMatchingPatternsOfTheCorpus) {
   auto cases = CorpusCases();
   PatternIndex index;
@@ -350,12 +360,8 @@ TEST(PatternIndexTest, PreFilterNarrowsAndStaysExact) {
                 {"tags", json::array({states[rng() % 3], "x"})}}}};
     if (rng() % 4 == 0) e["detail"]["gone"] = 1;
     if (rng() % 5 == 0) e["detail"] = json::array({e["detail"], {{"state", "PENDING"}}});
-    std::string text = e.dump();
-    Result<FlatEvent> flat = FlatEvent::Parse(text, &index.filter());
-    ASSERT_TRUE(flat.ok());
     std::vector<uint32_t> got;
-    index.Match(*flat, &got);
-    ASSERT_EQ(got, BruteForce(patterns, *FlatEvent::Parse(text))) << text;
+    ASSERT_NO_FATAL_FAILURE(MatchAsBruteForce(index, patterns, e.dump(), &got));
     candidates += index.last_candidates();
     ++events;
   }
@@ -409,12 +415,8 @@ TEST(PatternIndexTest, DecidesOnlyWhatItsHitsProve) {
       d["c"] = c;
     }
     json e = {{"source", rng() % 3 ? "app.a" : "app.b"}, {"detail", d}};
-    std::string text = e.dump();
-    Result<FlatEvent> flat = FlatEvent::Parse(text, &index.filter());
-    ASSERT_TRUE(flat.ok());
     std::vector<uint32_t> got;
-    index.Match(*flat, &got);
-    ASSERT_EQ(got, BruteForce(patterns, *FlatEvent::Parse(text))) << text;
+    ASSERT_NO_FATAL_FAILURE(MatchAsBruteForce(index, patterns, e.dump(), &got));
     decided += index.last_decided();
     matched += got.size();
   }
