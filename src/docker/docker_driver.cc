@@ -150,7 +150,9 @@ DockerDriver::~DockerDriver() {
   std::vector<Worker> workers;
   {
     std::lock_guard<std::mutex> lock(mu_);
+    closing_ = true;  // (under the lock: StartProbe registers no probe after this)
     for (auto& [id, w] : running_) w->cancel = true;
+    for (auto& [id, cancel] : probes_) *cancel = true;
     workers.swap(workers_);
   }
   for (auto& w : workers) w.thread.join();
@@ -518,15 +520,22 @@ Result<std::string> DockerDriver::StartProbe(const std::string& container_id,
   }
   std::string exec_id = Get<std::string>(json::parse(created->body, nullptr, false), "Id", "");
   if (exec_id.empty()) return Internal("Docker answered exec without an Id: " + created->body);
-  Spawn([this, exec_id, on_exit = std::move(on_exit), alive = std::weak_ptr<int>(alive_)] {
+  // Set by Signal (the runner's timeout) or at shutdown: the probe's thread stops waiting for an
+  // exec that hangs (the command itself is left to end with the container, as Docker does).
+  auto cancel = std::make_shared<std::atomic<bool>>(false);
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (closing_) return Unavailable("the Docker driver is shutting down");
+    probes_[exec_id] = cancel;
+  }
+  Spawn([this, exec_id, cancel, on_exit = std::move(on_exit), alive = std::weak_ptr<int>(alive_)] {
     driver::ExitStatus st;
     st.exit_code = 1;
-    // The start call streams the command's output (discarded) until it ends; the runner's
-    // timeout decides about a check that hangs (it ends with the container at the latest).
+    // The start call streams the command's output (discarded) until it ends.
     auto started = engine_->Stream("POST", "/exec/" + exec_id + "/start",
                                    Dump(json{{"Detach", false}, {"Tty", false}}),
-                                   [](std::string_view) { return true; }, &closing_);
-    for (int i = 0; started.ok() && started->status == 200 && i < 50 && !closing_; ++i) {
+                                   [](std::string_view) { return true; }, cancel.get());
+    for (int i = 0; started.ok() && started->status == 200 && i < 50 && !*cancel; ++i) {
       auto r = engine_->Call("GET", "/exec/" + exec_id + "/json");
       if (!r.ok() || r->status != 200) break;
       auto j = json::parse(r->body, nullptr, false);
@@ -536,6 +545,10 @@ Result<std::string> DockerDriver::StartProbe(const std::string& container_id,
       }
       std::this_thread::sleep_for(std::chrono::milliseconds(20));
     }
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      probes_.erase(exec_id);
+    }
     executor_.Post([on_exit, st, alive] {
       if (alive.lock()) on_exit(st);
     });
@@ -544,7 +557,12 @@ Result<std::string> DockerDriver::StartProbe(const std::string& container_id,
 }
 
 Status DockerDriver::Signal(const std::string& runtime_id, int sig) {
-  if (runtime_id.rfind("exec-", 0) == 0) return Status::Ok();  // probes end with their timeout
+  if (runtime_id.rfind("exec-", 0) == 0) {  // a probe past its timeout: stop waiting for it
+    std::lock_guard<std::mutex> lock(mu_);
+    auto it = probes_.find(runtime_id.substr(5));
+    if (it != probes_.end()) *it->second = true;
+    return Status::Ok();
+  }
   {
     std::lock_guard<std::mutex> lock(mu_);
     auto it = running_.find(runtime_id);

@@ -135,6 +135,8 @@ class DockerDriver : public driver::Driver {
   const DockerDriverOptions options_;
   std::mutex mu_;
   std::map<std::string, std::shared_ptr<Watch>> running_;  // by container id
+  // Health-check execs being waited for, by exec id: their threads' cancel flags.
+  std::map<std::string, std::shared_ptr<std::atomic<bool>>> probes_;
   struct Cursor {
     std::string container_id;
     int fd = -1;

@@ -1,12 +1,14 @@
 // FakeDriver: a Driver for unit tests. Processes "run" until the test calls Exit(); signals are
 // recorded, and SIGKILL (or SIGTERM when term_exits is set) ends the process like a real one.
 // Health-check probes (container names ending in "-healthcheck") exit at once with the code
-// probe_exit_code[container] (default 0). Single-threaded, with FakeExecutor.
+// probe_exit_code[container] (default 0), or never (probe_hangs). Single-threaded, with
+// FakeExecutor.
 #pragma once
 
 #include <csignal>
 #include <functional>
 #include <map>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -39,6 +41,10 @@ class FakeDriver : public driver::Driver {
       std::string name = spec.container_name.substr(0, spec.container_name.size() - suffix.size());
       int code = probe_exit_code.count(name) ? probe_exit_code[name] : 0;
       ++probes[name];
+      if (probe_hangs.count(name)) {
+        hung_probes.push_back(on_exit);  // never ends by itself, nor by a signal
+        return id;
+      }
       ex_.Post([on_exit, code] { on_exit(driver::ExitStatus{code, 0, false}); });
       return id;
     }
@@ -94,6 +100,8 @@ class FakeDriver : public driver::Driver {
   bool hold_starts = false;
   std::map<std::string, std::string> fail_start;  // container name → error message
   std::map<std::string, int> probe_exit_code;
+  std::set<std::string> probe_hangs;  // containers whose probes hang (an engine's stuck exec)
+  std::vector<driver::ExitCallback> hung_probes;  // their exit callbacks, never called by itself
   std::map<std::string, int> probes;
   std::map<std::string, Proc> procs;
   std::map<std::string, std::string> by_name;

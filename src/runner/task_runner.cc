@@ -22,7 +22,7 @@ using model::TaskStatus;
 struct TaskRunner::Probe {
   std::string runtime_id;
   TimerId timeout_timer = 0;
-  bool timed_out = false;
+  uint64_t seq = 0;  // which probe of the container: a late exit of an earlier one is ignored
 };
 
 // Runtime state of one container, beside its model::Container in task_.containers.
@@ -47,6 +47,7 @@ struct TaskRunner::ContainerRun {
   int consecutive_failures = 0;
   TimerId probe_timer = 0;
   std::unique_ptr<Probe> probe;
+  uint64_t probe_seq = 0;
 };
 
 namespace {
@@ -676,14 +677,18 @@ void TaskRunner::RunProbe(size_t index) {
   spec.container_name = c.def->name + "-healthcheck";
   auto probe = std::make_unique<Probe>();
   Probe* p = probe.get();
-  auto on_exit = [this, alive = std::weak_ptr<int>(alive_), index, p](driver::ExitStatus st) {
-    if (!alive.lock()) return;
+  p->seq = ++c.probe_seq;
+  auto current = [this, index](uint64_t seq) {
+    const ContainerRun& r = *runs_[index];
+    return r.probe && r.probe->seq == seq;
+  };
+  auto on_exit = [this, alive = std::weak_ptr<int>(alive_), index, seq = p->seq,
+                  current](driver::ExitStatus st) {
+    if (!alive.lock() || !current(seq)) return;
     ContainerRun& r = *runs_[index];
-    if (r.probe.get() != p) return;
-    executor_.Cancel(p->timeout_timer);
-    bool healthy = !p->timed_out && st.exit_code == 0;
+    executor_.Cancel(r.probe->timeout_timer);
     r.probe.reset();
-    OnProbeResult(index, healthy);
+    OnProbeResult(index, st.exit_code == 0);
   };
   Result<std::string> id = driver_.StartProbe(c.runtime_id, spec, on_exit);
   if (!id.ok()) {
@@ -691,11 +696,16 @@ void TaskRunner::RunProbe(size_t index) {
     return;
   }
   p->runtime_id = *id;
-  p->timeout_timer = executor_.RunAfter(hc.timeout_s * 1000LL, Guard([this, index, p] {
+  // At its timeout a check has failed, whether or not its command ends (an engine's exec can
+  // hang): the next one runs on schedule, and this one's late exit is ignored.
+  p->timeout_timer = executor_.RunAfter(hc.timeout_s * 1000LL, Guard([this, index, seq = p->seq,
+                                                                      current] {
+    if (!current(seq)) return;
     ContainerRun& r = *runs_[index];
-    if (r.probe.get() != p) return;
-    p->timed_out = true;
-    (void)driver_.Signal(p->runtime_id, SIGKILL);
+    std::string runtime_id = r.probe->runtime_id;
+    r.probe.reset();
+    (void)driver_.Signal(runtime_id, SIGKILL);
+    OnProbeResult(index, false);
   }));
   c.probe = std::move(probe);
 }

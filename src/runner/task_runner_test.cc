@@ -158,6 +158,32 @@ TEST_F(TaskRunnerTest, FailuresInStartPeriodDoNotCount) {
   EXPECT_EQ(driver_.probes["web"], 3);
 }
 
+// A check whose command never ends (an engine's exec that hangs) has failed at its timeout; the
+// next one runs on schedule, and the hung one's late end changes nothing.
+TEST_F(TaskRunnerTest, AHungCheckFailsAtItsTimeoutAndTheNextRunsOnSchedule) {
+  driver_.probe_hangs.insert("web");
+  Launch(R"({"family":"web","containerDefinitions":[
+      {"name":"web","image":"php","memory":64,"command":["serve"],
+       "healthCheck":{"command":["CMD-SHELL","true"],"interval":5,"timeout":2,"retries":2}},
+      {"name":"worker","image":"php","memory":64,"command":["work"],
+       "dependsOn":[{"containerName":"web","condition":"HEALTHY"}]}]})");
+  ex_.Advance(5000);  // the first check starts, and hangs
+  EXPECT_EQ(driver_.probes["web"], 1);
+  ex_.Advance(2000);  // its timeout: 1 failure < retries 2
+  EXPECT_EQ(container(0).health_status, HealthStatus::kUnknown);
+  driver_.probe_hangs.clear();
+  ex_.Advance(5000);  // the next check, on schedule, passes
+  EXPECT_EQ(driver_.probes["web"], 2);
+  EXPECT_EQ(container(0).health_status, HealthStatus::kHealthy);
+  EXPECT_TRUE(driver_.Running("worker"));
+  EXPECT_EQ(task().last_status, TaskStatus::kRunning);
+  // The hung check ending now, with a failure, is not counted.
+  ASSERT_EQ(driver_.hung_probes.size(), 1u);
+  driver_.hung_probes[0](driver::ExitStatus{1, 0, false});
+  ex_.RunPending();
+  EXPECT_EQ(container(0).health_status, HealthStatus::kHealthy);
+}
+
 TEST_F(TaskRunnerTest, UnhealthyHealthyDependencyStopsTask) {
   driver_.probe_exit_code["web"] = 1;
   Launch(kWebWithSidecar);

@@ -50,7 +50,16 @@ class Conformance:
         return r["tasks"][0]["taskArn"]
 
     def wait(self, arn, waiter="tasks_stopped"):
-        harness.fast_waiter(self.ecs, waiter, delay=0.2, attempts=300).wait(tasks=[arn])
+        try:
+            harness.fast_waiter(self.ecs, waiter, delay=0.2, attempts=300).wait(tasks=[arn])
+        except Exception as e:
+            # What the task and its containers were doing, for a failure that only a loaded
+            # machine shows.
+            task = self.ecs.describe_tasks(tasks=[arn])["tasks"][0]
+            state = [{k: c.get(k) for k in ("name", "lastStatus", "healthStatus", "exitCode",
+                                            "reason", "runtimeId")}
+                     for c in task["containers"]]
+            self.fail("%s: %s; task %s, containers %s" % (waiter, e, task["lastStatus"], state))
         return self.ecs.describe_tasks(tasks=[arn])["tasks"][0]
 
     def containers(self, task):
