@@ -92,9 +92,10 @@ void FunctionInvoker::Invoke(const events::Invocation& inv,
   auto refused = [](const Status& st) {
     bool retry = st.code() == Code::kResourceExhausted || st.code() == Code::kUnavailable ||
                  st.code() == Code::kInternal;
-    return Outcome(retry ? InvokeOutcome::kRetryable : InvokeOutcome::kFailed,
-                   st.code() == Code::kNotFound ? "ResourceNotFoundException" : "LambdaInvokeFailed",
-                   st.message());
+    return Outcome(
+        retry ? InvokeOutcome::kRetryable : InvokeOutcome::kFailed,
+        st.code() == Code::kNotFound ? "ResourceNotFoundException" : "LambdaInvokeFailed",
+        st.message());
   };
   functions::InvokeOptions options;
   options.type = functions::InvocationType::kEvent;
@@ -109,7 +110,7 @@ void FunctionInvoker::Invoke(const events::Invocation& inv,
     }
     finish(InvokeOutcome{});
   };
-  functions_.Invoke(inv.target->value("Arn", ""), inv.payload, std::move(options),
+  functions_.Invoke(inv.target->value("Arn", ""), std::string(inv.payload), std::move(options),
                     [finish, refused](functions::InvokeResult r) {
                       if (!r.status.ok()) finish(refused(r.status));
                     });
@@ -135,7 +136,8 @@ void LogGroupInvoker::Invoke(const events::Invocation& inv,
     }
   }
   std::string stream = inv.rule_name.empty() ? "events" : inv.rule_name;
-  Status st = store_.Append(group, stream, {{clock_.NowMs(), inv.payload}}, true, true);
+  Status st =
+      store_.Append(group, stream, {{clock_.NowMs(), std::string(inv.payload)}}, true, true);
   if (!st.ok()) return done(Outcome(InvokeOutcome::kRetryable, "LogsError", st.message()));
   done(InvokeOutcome{});
 }

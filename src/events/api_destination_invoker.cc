@@ -66,10 +66,10 @@ size_t ReadHeader(char* data, size_t size, size_t n, void* user) {
 Result<ApiDestinationInvoker::Request> BuildApiDestinationRequest(const ApiDestination& d,
                                                                   const Connection* c,
                                                                   const json& target,
-                                                                  const std::string& payload) {
+                                                                  std::string_view payload) {
   ApiDestinationInvoker::Request r;
   r.method = d.http_method;
-  r.body = payload;
+  r.body.assign(payload);
   json http = target.contains("HttpParameters") ? target["HttpParameters"] : json::object();
   // `*` in the endpoint: the target's PathParameterValues, in order.
   std::string url;

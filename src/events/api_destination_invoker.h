@@ -64,6 +64,6 @@ class ApiDestinationInvoker : public TargetInvoker {
 Result<ApiDestinationInvoker::Request> BuildApiDestinationRequest(const ApiDestination& destination,
                                                                   const Connection* connection,
                                                                   const nlohmann::json& target,
-                                                                  const std::string& payload);
+                                                                  std::string_view payload);
 
 }  // namespace berth::events

@@ -61,7 +61,7 @@ std::string NameAfter(const std::string& arn, const std::string& marker) {
 }  // namespace
 
 EventBus::EventBus(Executor& executor, BusOptions options)
-    : executor_(executor), options_(std::move(options)) {
+    : executor_(executor), options_(std::move(options)), recent_(options_.recent_kept) {
   std::string seed = RandomHex(64);
   std::vector<uint32_t> words;
   for (size_t i = 0; i < seed.size(); i += 8) {

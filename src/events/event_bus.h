@@ -24,7 +24,6 @@
 // Threads: the control thread only (every method, every invoker callback).
 #pragma once
 
-#include <deque>
 #include <functional>
 #include <map>
 #include <memory>
@@ -38,6 +37,7 @@
 #include "events/bus_types.h"
 #include "events/event_pattern_index.h"
 #include "events/outbox.h"
+#include "events/recent_events.h"
 #include "events/target_invoker.h"
 
 namespace berth::events {
@@ -82,25 +82,6 @@ struct FailedTarget {
   std::string target_id;
   std::string error_code;
   std::string error_message;
-};
-
-// One event the bus saw, for `berth events`.
-struct RecentEvent {
-  std::string id;
-  TimeMs time = 0;
-  std::string bus;
-  std::string source;
-  std::string detail_type;
-  std::vector<std::string> matched_rules;
-  struct Outcome {
-    std::string rule;
-    std::string target_id;
-    std::string state = "pending";  // pending | delivered | retrying | dead | skipped
-    std::string error;
-    int attempts = 0;
-  };
-  std::vector<Outcome> outcomes;
-  uint64_t seq = 0;
 };
 
 class EventBus {
@@ -171,7 +152,7 @@ class EventBus {
                            TimeMs time, const std::string& region);
 
   // --- Introspection ---
-  const std::deque<RecentEvent>& recent() const { return recent_; }
+  const RecentEvents& recent() const { return recent_; }
   const std::vector<DeadLetter>& dead_letters() const { return outbox_->dead_letters(); }
   // Delivers a dead letter again (a new delivery with fresh attempts). NotFound if unknown.
   Status ReplayDeadLetter(uint64_t delivery_id);
@@ -211,19 +192,18 @@ class EventBus {
   // configuration change.
   const DeliveryRoute& Fresh(const DeliveryRoute& route);
 
-  // Matches one event against a bus's rules and queues the deliveries (journaled by the caller).
+  // Matches one event against a bus's rules and stages its deliveries.
   void Route(RouteTable& table, const FlatEvent& flat,
-             const std::shared_ptr<const DeliveryEvent>& event, TimeMs now,
-             std::vector<PendingDelivery>* out, RecentEvent* recent);
+             const std::shared_ptr<const DeliveryEvent>& event, TimeMs now, RecentEvent* recent);
   void Enqueue(const RouteEntry& entry, const std::shared_ptr<const DeliveryEvent>& event,
-               TimeMs now, std::vector<PendingDelivery>* out, RecentEvent* recent,
-               std::optional<nlohmann::json>* envelope);
-  // Journals the deliveries, remembers the events, then schedules the first attempts.
-  Status Commit(std::vector<PendingDelivery>* deliveries, std::vector<RecentEvent>* recents,
-                bool attempt_now);
+               TimeMs now, RecentEvent* recent, std::optional<nlohmann::json>* envelope);
+  // A staged event for `berth events`, empty, with its seq (the next ones in order).
+  RecentEvent& StageRecent(TimeMs now);
+  // Journals the staged deliveries, remembers the staged events, then schedules the first
+  // attempts; the stage is empty again afterwards (also when the journal fails).
+  Status Commit(bool attempt_now);
   std::string NextEventId();
   const std::string& TimeText(TimeMs t);
-  void Remember(RecentEvent e);
   RecentEvent::Outcome* OutcomeOf(const PendingDelivery& d);
   void Attempt(uint64_t delivery_id);
   void OnOutcome(uint64_t delivery_id, InvokeOutcome outcome);
@@ -252,8 +232,13 @@ class EventBus {
   std::map<uint64_t, TimerId> retry_timers_;        // by delivery id
   std::map<std::string, Counters> rule_counters_;
   std::map<std::pair<std::string, std::string>, Counters> target_counters_;
-  std::deque<RecentEvent> recent_;
+  RecentEvents recent_;
   uint64_t recent_seq_ = 0;
+  // What the event being taken (PutEvents: the batch) adds, until Commit. The vectors keep
+  // their storage from one batch to the next.
+  std::vector<PendingDelivery> staged_deliveries_;
+  std::vector<RecentEvent> staged_recents_;
+  size_t staged_recent_count_ = 0;
 
   std::map<std::string, RouteTable> routes_;  // by bus
   bool routes_dirty_ = true;

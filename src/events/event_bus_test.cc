@@ -20,7 +20,7 @@ class FakeInvoker : public TargetInvoker {
     return arn.rfind("arn:aws:lambda:", 0) == 0;
   }
   void Invoke(const Invocation& inv, std::function<void(InvokeOutcome)> done) override {
-    payloads.push_back(inv.payload);
+    payloads.emplace_back(inv.payload);
     InvokeOutcome o;
     o.kind = next;
     o.error_code = next == InvokeOutcome::kDelivered ? "" : "HTTP_503";
@@ -49,6 +49,7 @@ class EventBusTest : public ::testing::Test {
     o.data_dir = dir_;
     o.retry_base_ms = 1000;
     o.retry_cap_ms = 8000;
+    o.recent_kept = recent_kept_;
     auto b = EventBus::Open(exec_, o);
     ASSERT_TRUE(b.ok()) << b.status().message();
     bus_ = std::move(*b);
@@ -73,6 +74,7 @@ class EventBusTest : public ::testing::Test {
   }
 
   std::string dir_;
+  size_t recent_kept_ = 500;
   FakeExecutor exec_;
   FakeInvoker invoker_;
   std::unique_ptr<EventBus> bus_;
@@ -273,6 +275,51 @@ TEST_F(EventBusTest, ServiceEventsAndManyTargetsPerEvent) {
   EXPECT_EQ(e["detail"]["z"], 1);
   EXPECT_EQ(bus_->recent().back().matched_rules.size(), 0u);
   EXPECT_EQ(bus_->recent().front().outcomes.size(), 3u);
+}
+
+TEST(RecentEventsTest, KeepsTheNewestAndHandsBackTheOldestsStorage) {
+  RecentEvents ring(2);
+  RecentEvent e;
+  for (uint64_t seq = 1; seq <= 3; ++seq) {
+    e.Reset();
+    e.seq = seq;
+    e.id = "event-" + std::to_string(seq);
+    ring.Push(&e);
+  }
+  ASSERT_EQ(ring.size(), 2u);
+  EXPECT_EQ(ring.front().seq, 2u);
+  EXPECT_EQ(ring.back().seq, 3u);
+  EXPECT_EQ(e.id, "event-1");  // the storage of the event that left
+  std::vector<uint64_t> seqs;
+  for (const RecentEvent& r : ring) seqs.push_back(r.seq);
+  EXPECT_EQ(seqs, (std::vector<uint64_t>{2, 3}));
+}
+
+// The ring of recent events reuses the storage of the events it forgets: a reused slot shows
+// only its new event, and a retry of a delivery whose event has left the ring touches nothing.
+TEST_F(EventBusTest, RecentTrafficKeepsTheNewestEventsWhenItWraps) {
+  recent_kept_ = 3;
+  Open();
+  AddRule("r", R"({"source":["app"]})", {{"Id", "t"}, {"Arn", kFn}});
+  invoker_.next = InvokeOutcome::kRetryable;
+  ASSERT_FALSE(Put("app", "{}").event_id.empty());  // seq 1: matched, its attempt fails
+  exec_.RunPending();
+  ASSERT_EQ(bus_->recent().back().outcomes.size(), 1u);
+  EXPECT_EQ(bus_->recent().back().outcomes[0].state, "retrying");
+  invoker_.next = InvokeOutcome::kDelivered;
+  for (int i = 0; i < 3; ++i) Put("other", "{}");  // seq 2-4; seq 4 takes seq 1's slot
+  exec_.RunPending();
+  exec_.Advance(8000);  // seq 1's retry: delivered
+  ASSERT_EQ(invoker_.payloads.size(), 2u);
+  const auto& recent = bus_->recent();
+  ASSERT_EQ(recent.size(), 3u);
+  for (size_t i = 0; i < 3; ++i) {
+    EXPECT_EQ(recent[i].seq, i + 2);
+    EXPECT_EQ(recent[i].source, "other");
+    EXPECT_TRUE(recent[i].matched_rules.empty());
+    EXPECT_TRUE(recent[i].outcomes.empty());
+  }
+  EXPECT_EQ(bus_->RuleCounters(bus_->DescribeRule("", "r")->arn).delivered, 1u);
 }
 
 }  // namespace

@@ -150,8 +150,6 @@ std::vector<PutEventsResult> EventBus::PutEvents(const std::vector<EventEntry>& 
     for (auto& r : results) r = {"", "InternalException", "The event bus is shutting down."};
     return results;
   }
-  std::vector<PendingDelivery> deliveries;
-  std::vector<RecentEvent> recents;
   for (size_t i = 0; i < entries.size(); ++i) {
     const EventEntry& e = entries[i];
     PutEventsResult& r = results[i];
@@ -206,16 +204,14 @@ std::vector<PutEventsResult> EventBus::PutEvents(const std::vector<EventEntry>& 
       continue;
     }
     r.event_id = event->id;
-    RecentEvent& recent = recents.emplace_back();
-    recent.seq = recent_seq_ + recents.size();
+    RecentEvent& recent = StageRecent(now);
     recent.id = event->id;
-    recent.time = now;
     recent.bus = *bus;
     recent.source = e.source;
     recent.detail_type = e.detail_type;
-    if (table) Route(*table, *flat, event, now, &deliveries, &recent);
+    if (table) Route(*table, *flat, event, now, &recent);
   }
-  Status st = Commit(&deliveries, &recents, false);
+  Status st = Commit(false);
   if (!st.ok()) {
     // Nothing was acknowledged durably: report every routed entry as failed.
     for (auto& r : results) {
@@ -241,22 +237,18 @@ void EventBus::PublishServiceEvent(const std::string& source, const std::string&
   auto flat = FlatEvent::FromEnvelope(envelope, detail_text,
                                       table ? &table->index.filter() : &no_paths_, &event->text);
   if (!flat.ok()) return;
-  std::vector<PendingDelivery> deliveries;
-  std::vector<RecentEvent> recents(1);
-  RecentEvent& recent = recents[0];
-  recent.seq = recent_seq_ + 1;
+  RecentEvent& recent = StageRecent(now);
   recent.id = event->id;
-  recent.time = now;
   recent.bus = "default";
   recent.source = source;
   recent.detail_type = detail_type;
-  if (table) Route(*table, *flat, event, now, &deliveries, &recent);
-  (void)Commit(&deliveries, &recents, false);
+  if (table) Route(*table, *flat, event, now, &recent);
+  (void)Commit(false);
 }
 
 void EventBus::Route(RouteTable& table, const FlatEvent& flat,
                      const std::shared_ptr<const DeliveryEvent>& event, TimeMs now,
-                     std::vector<PendingDelivery>* out, RecentEvent* recent) {
+                     RecentEvent* recent) {
   matched_.clear();
   table.index.Match(flat, &matched_);
   std::optional<json> envelope;  // parsed only for targets with an input to render
@@ -265,12 +257,11 @@ void EventBus::Route(RouteTable& table, const FlatEvent& flat,
   size_t targets = 0;
   for (uint32_t i : matched_) targets += table.entries[i].routes.size();
   recent->outcomes.reserve(targets);
-  for (uint32_t i : matched_) Enqueue(table.entries[i], event, now, out, recent, &envelope);
+  for (uint32_t i : matched_) Enqueue(table.entries[i], event, now, recent, &envelope);
 }
 
 void EventBus::Enqueue(const RouteEntry& entry, const std::shared_ptr<const DeliveryEvent>& event,
-                       TimeMs now, std::vector<PendingDelivery>* out, RecentEvent* recent,
-                       std::optional<json>* envelope) {
+                       TimeMs now, RecentEvent* recent, std::optional<json>* envelope) {
   const Rule& rule = *entry.rule;
   recent->matched_rules.push_back(rule.name);
   ++entry.counters->matched;
@@ -281,7 +272,7 @@ void EventBus::Enqueue(const RouteEntry& entry, const std::shared_ptr<const Deli
     RecentEvent::Outcome outcome;
     outcome.rule = rule.name;
     outcome.target_id = t.id;
-    PendingDelivery d;
+    PendingDelivery& d = staged_deliveries_.emplace_back();
     if (HasInput(t.input)) {
       if (!envelope->has_value()) *envelope = json::parse(event->text, nullptr, false);
       auto payload = RenderTargetInput(t.input, **envelope, RuleContext{rule.arn, rule.name, now});
@@ -291,6 +282,7 @@ void EventBus::Enqueue(const RouteEntry& entry, const std::shared_ptr<const Deli
         outcome.state = "failed";
         outcome.error = payload.status().message();
         recent->outcomes.push_back(std::move(outcome));
+        staged_deliveries_.pop_back();
         continue;
       }
       d.payload = std::make_shared<const std::string>(std::move(*payload));
@@ -303,18 +295,36 @@ void EventBus::Enqueue(const RouteEntry& entry, const std::shared_ptr<const Deli
     d.recent_seq = recent->seq;
     d.outcome = static_cast<uint32_t>(recent->outcomes.size());
     recent->outcomes.push_back(std::move(outcome));
-    out->push_back(std::move(d));
   }
 }
 
-Status EventBus::Commit(std::vector<PendingDelivery>* deliveries, std::vector<RecentEvent>* recents,
-                        bool attempt_now) {
-  BERTH_RETURN_IF_ERROR(outbox_->Append(deliveries));
-  for (auto& rec : *recents) Remember(std::move(rec));
-  if (deliveries->empty()) return Status::Ok();
+RecentEvent& EventBus::StageRecent(TimeMs now) {
+  if (staged_recent_count_ == staged_recents_.size()) staged_recents_.emplace_back();
+  RecentEvent& e = staged_recents_[staged_recent_count_++];
+  e.Reset();
+  e.seq = recent_seq_ + staged_recent_count_;
+  e.time = now;
+  return e;
+}
+
+Status EventBus::Commit(bool attempt_now) {
+  const size_t staged = staged_recent_count_;
+  staged_recent_count_ = 0;
+  Status appended = outbox_->Append(&staged_deliveries_);
+  if (!appended.ok()) {
+    staged_deliveries_.clear();
+    return appended;
+  }
+  for (size_t i = 0; i < staged; ++i) {
+    // The ring hands back the storage of the event it forgets, for the next StageRecent.
+    recent_seq_ = staged_recents_[i].seq;
+    recent_.Push(&staged_recents_[i]);
+  }
+  if (staged_deliveries_.empty()) return Status::Ok();
   std::vector<uint64_t> ids;
-  ids.reserve(deliveries->size());
-  for (const auto& d : *deliveries) ids.push_back(d.id);
+  ids.reserve(staged_deliveries_.size());
+  for (const auto& d : staged_deliveries_) ids.push_back(d.id);
+  staged_deliveries_.clear();  // moved into the outbox; the vector keeps its storage
   if (attempt_now) {
     for (uint64_t id : ids) Attempt(id);
     return Status::Ok();
@@ -331,12 +341,6 @@ Status EventBus::Commit(std::vector<PendingDelivery>* deliveries, std::vector<Re
 
 // --- Delivery ---
 
-void EventBus::Remember(RecentEvent e) {
-  recent_seq_ = e.seq;
-  recent_.push_back(std::move(e));
-  while (recent_.size() > options_.recent_kept) recent_.pop_front();
-}
-
 RecentEvent::Outcome* EventBus::OutcomeOf(const PendingDelivery& d) {
   if (recent_.empty()) return nullptr;
   if (d.recent_seq != 0) {
@@ -348,9 +352,10 @@ RecentEvent::Outcome* EventBus::OutcomeOf(const PendingDelivery& d) {
     return &e.outcomes[d.outcome];
   }
   // A delivery from before a restart or a replayed dead letter: find its event by id.
-  for (auto it = recent_.rbegin(); it != recent_.rend(); ++it) {
-    if (it->id != d.event->id) continue;
-    for (auto& o : it->outcomes) {
+  for (size_t i = recent_.size(); i-- > 0;) {
+    RecentEvent& e = recent_[i];
+    if (e.id != d.event->id) continue;
+    for (auto& o : e.outcomes) {
       if (o.rule == d.route->rule_name && o.target_id == d.route->target.id) return &o;
     }
     return nullptr;
@@ -387,11 +392,11 @@ void EventBus::Attempt(uint64_t delivery_id) {
   inv.rule_arn.assign(route.rule_arn);
   inv.target = &route.target.wire;
   if (d->whole_event) {
-    inv.payload.assign(d->event->text);
+    inv.payload = d->event->text;
   } else if (d->payload) {
-    inv.payload.assign(*d->payload);
+    inv.payload = *d->payload;
   } else {
-    inv.payload.clear();
+    inv.payload = {};
   }
   inv.event_id.assign(d->event->id);
   inv.skip_if_running = route.skip_if_running;
@@ -497,7 +502,8 @@ void EventBus::DeadLetterDelivery(const PendingDelivery& pending, const std::str
   inv.rule_name = d.rule_name;
   inv.rule_arn = d.rule_arn;
   inv.target = &target_for_dlq;
-  inv.payload = message_json.dump(-1, ' ', false, json::error_handler_t::replace);
+  std::string payload = message_json.dump(-1, ' ', false, json::error_handler_t::replace);
+  inv.payload = payload;
   inv.event_id = d.event_id;
   sink->Invoke(inv, [](InvokeOutcome) {});
 }
@@ -578,19 +584,15 @@ void EventBus::FireSchedule(const std::string& rule_arn, TimeMs at) {
   std::vector<std::string> resources{r.arn};
   EventEnvelope envelope{event->id,    "Scheduled Event", "aws.events", options_.account_id,
                          TimeText(at), options_.region,   &resources};
-  std::vector<PendingDelivery> deliveries;
-  std::vector<RecentEvent> recents(1);
-  RecentEvent& recent = recents[0];
-  recent.seq = recent_seq_ + 1;
-  recent.id = event->id;
-  recent.time = now;
-  recent.bus = r.bus;
-  recent.source = "aws.events";
-  recent.detail_type = "Scheduled Event";
   if (FlatEvent::FromEnvelope(envelope, "{}", &no_paths_, &event->text).ok()) {
+    RecentEvent& recent = StageRecent(now);
+    recent.id = event->id;
+    recent.bus = r.bus;
+    recent.source = "aws.events";
+    recent.detail_type = "Scheduled Event";
     std::optional<json> parsed;
-    Enqueue(EntryFor(r), event, now, &deliveries, &recent, &parsed);
-    (void)Commit(&deliveries, &recents, true);
+    Enqueue(EntryFor(r), event, now, &recent, &parsed);
+    (void)Commit(true);
   }
   // The next firing strictly after this one, even if the clock has not moved past it.
   auto again = rules_.find(rule_arn);

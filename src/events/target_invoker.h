@@ -10,6 +10,7 @@
 #include <functional>
 #include <nlohmann/json.hpp>
 #include <string>
+#include <string_view>
 
 namespace berth::events {
 
@@ -17,7 +18,9 @@ struct Invocation {
   std::string rule_name;
   std::string rule_arn;
   const nlohmann::json* target = nullptr;  // the target's PutTargets form
-  std::string payload;                     // the rendered input ("" = nothing, ECS default)
+  // The rendered input ("" = nothing, ECS default). It points into the bus's delivery record,
+  // valid during Invoke only: an invoker that sends it later keeps its own copy.
+  std::string_view payload;
   std::string event_id;
   // berth's overlap guard (rule tag `berth:overlap` = `skip`): an ECS target skips the run
   // while a task this rule started is still running (kSkipped).
