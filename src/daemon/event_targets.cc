@@ -42,7 +42,7 @@ void EcsTaskInvoker::Invoke(const events::Invocation& inv,
   req.count = params.value("TaskCount", 1);
   req.launch_type = params.value("LaunchType", "");
   req.group = params.value("Group", "");
-  req.started_by = ("events-rule/" + inv.rule_name).substr(0, 36);
+  req.started_by = std::string("events-rule/").append(inv.rule_name).substr(0, 36);
   if (!inv.payload.empty()) {
     json overrides = json::parse(inv.payload, nullptr, false);
     if (!overrides.is_object()) {
@@ -135,7 +135,7 @@ void LogGroupInvoker::Invoke(const events::Invocation& inv,
       return done(Outcome(InvokeOutcome::kFailed, "InvalidParameter", st.message()));
     }
   }
-  std::string stream = inv.rule_name.empty() ? "events" : inv.rule_name;
+  std::string stream = inv.rule_name.empty() ? "events" : std::string(inv.rule_name);
   Status st =
       store_.Append(group, stream, {{clock_.NowMs(), std::string(inv.payload)}}, true, true);
   if (!st.ok()) return done(Outcome(InvokeOutcome::kRetryable, "LogsError", st.message()));

@@ -248,8 +248,6 @@ class EventBus {
   std::mt19937_64 id_rng_;   // event ids: unique, not secret (seeded from the system's CSPRNG)
   TimeMs time_second_ = -1;  // the second TimeText last formatted
   std::string time_text_;
-  Invocation invocation_;  // reused by Attempt (keeps its strings' capacity)
-  bool invocation_busy_ = false;
   std::mt19937_64 rng_{std::random_device{}()};
   std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);  // guards invoker callbacks
 };

@@ -251,11 +251,11 @@ TEST_F(EventBusTest, RuleChangesApplyToTheNextEvent) {
   ASSERT_EQ(recent.size(), 5u);
   EXPECT_EQ(recent[0].matched_rules, std::vector<std::string>{"r"});
   ASSERT_EQ(recent[0].outcomes.size(), 1u);
-  EXPECT_EQ(recent[0].outcomes[0].state, "delivered");
+  EXPECT_STREQ(recent[0].outcomes[0].state, "delivered");
   EXPECT_EQ(recent[0].outcomes[0].attempts, 1);
   EXPECT_TRUE(recent[1].matched_rules.empty());
   EXPECT_TRUE(recent[3].matched_rules.empty());
-  EXPECT_EQ(recent[4].outcomes[0].state, "delivered");
+  EXPECT_STREQ(recent[4].outcomes[0].state, "delivered");
 }
 
 TEST_F(EventBusTest, ServiceEventsAndManyTargetsPerEvent) {
@@ -305,7 +305,7 @@ TEST_F(EventBusTest, RecentTrafficKeepsTheNewestEventsWhenItWraps) {
   ASSERT_FALSE(Put("app", "{}").event_id.empty());  // seq 1: matched, its attempt fails
   exec_.RunPending();
   ASSERT_EQ(bus_->recent().back().outcomes.size(), 1u);
-  EXPECT_EQ(bus_->recent().back().outcomes[0].state, "retrying");
+  EXPECT_STREQ(bus_->recent().back().outcomes[0].state, "retrying");
   invoker_.next = InvokeOutcome::kDelivered;
   for (int i = 0; i < 3; ++i) Put("other", "{}");  // seq 2-4; seq 4 takes seq 1's slot
   exec_.RunPending();

@@ -270,8 +270,7 @@ void EventBus::Enqueue(const RouteEntry& entry, const std::shared_ptr<const Deli
     const Target& t = route.target;
     ++route.target_counters->matched;
     RecentEvent::Outcome outcome;
-    outcome.rule = rule.name;
-    outcome.target_id = t.id;
+    outcome.route = shared;
     PendingDelivery& d = staged_deliveries_.emplace_back();
     if (HasInput(t.input)) {
       if (!envelope->has_value()) *envelope = json::parse(event->text, nullptr, false);
@@ -356,7 +355,7 @@ RecentEvent::Outcome* EventBus::OutcomeOf(const PendingDelivery& d) {
     RecentEvent& e = recent_[i];
     if (e.id != d.event->id) continue;
     for (auto& o : e.outcomes) {
-      if (o.rule == d.route->rule_name && o.target_id == d.route->target.id) return &o;
+      if (o.rule() == d.route->rule_name && o.target_id() == d.route->target.id) return &o;
     }
     return nullptr;
   }
@@ -383,28 +382,24 @@ void EventBus::Attempt(uint64_t delivery_id) {
   }
   ++d->attempts;
   if (auto* o = OutcomeOf(*d)) o->attempts = d->attempts;
-  // The member Invocation keeps its strings' capacity from one attempt to the next; an attempt
-  // made from inside an invoker's Invoke (none today) gets its own.
-  Invocation local;
-  const bool reuse = !invocation_busy_;
-  Invocation& inv = reuse ? invocation_ : local;
-  inv.rule_name.assign(route.rule_name);
-  inv.rule_arn.assign(route.rule_arn);
+  // The invocation's views point into the delivery, which a `done` run from inside Invoke ends:
+  // the event and the payload are held until Invoke returns, as the route is.
+  std::shared_ptr<const DeliveryEvent> event = d->event;
+  std::shared_ptr<const std::string> payload = d->payload;
+  Invocation inv;
+  inv.rule_name = route.rule_name;
+  inv.rule_arn = route.rule_arn;
   inv.target = &route.target.wire;
   if (d->whole_event) {
-    inv.payload = d->event->text;
-  } else if (d->payload) {
-    inv.payload = *d->payload;
-  } else {
-    inv.payload = {};
+    inv.payload = event->text;
+  } else if (payload) {
+    inv.payload = *payload;
   }
-  inv.event_id.assign(d->event->id);
+  inv.event_id = event->id;
   inv.skip_if_running = route.skip_if_running;
-  invocation_busy_ = true;
   route.invoker->Invoke(inv, [this, delivery_id, alive = alive_](InvokeOutcome outcome) {
     if (*alive) OnOutcome(delivery_id, std::move(outcome));
   });
-  if (reuse) invocation_busy_ = false;
 }
 
 void EventBus::OnOutcome(uint64_t delivery_id, InvokeOutcome outcome) {

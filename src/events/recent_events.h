@@ -8,11 +8,13 @@
 
 #include <algorithm>
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <utility>
 #include <vector>
 
 #include "common/clock.h"
+#include "events/outbox.h"
 
 namespace berth::events {
 
@@ -24,12 +26,14 @@ struct RecentEvent {
   std::string source;
   std::string detail_type;
   std::vector<std::string> matched_rules;
+  // One delivery of the event: small, and nothing to copy per delivery but a shared route.
   struct Outcome {
-    std::string rule;
-    std::string target_id;
-    std::string state = "pending";  // pending | delivered | retrying | dead | skipped
-    std::string error;
+    std::shared_ptr<const DeliveryRoute> route;  // never null
+    const char* state = "pending";  // pending | delivered | retrying | dead | skipped | failed
     int attempts = 0;
+    std::string error;
+    const std::string& rule() const { return route->rule_name; }
+    const std::string& target_id() const { return route->target.id; }
   };
   std::vector<Outcome> outcomes;
   uint64_t seq = 0;

@@ -14,14 +14,14 @@
 
 namespace berth::events {
 
+// Views into the bus's delivery record, valid during Invoke only: an invoker that uses them
+// later keeps its own copies.
 struct Invocation {
-  std::string rule_name;
-  std::string rule_arn;
+  std::string_view rule_name;
+  std::string_view rule_arn;
   const nlohmann::json* target = nullptr;  // the target's PutTargets form
-  // The rendered input ("" = nothing, ECS default). It points into the bus's delivery record,
-  // valid during Invoke only: an invoker that sends it later keeps its own copy.
-  std::string_view payload;
-  std::string event_id;
+  std::string_view payload;                // the rendered input ("" = nothing, ECS default)
+  std::string_view event_id;
   // berth's overlap guard (rule tag `berth:overlap` = `skip`): an ECS target skips the run
   // while a task this rule started is still running (kSkipped).
   bool skip_if_running = false;

@@ -48,8 +48,8 @@ Reply EventsApi::ListRecentEvents(Input& in) {
     if (after && e.seq <= static_cast<uint64_t>(*after)) continue;
     json outcomes = json::array();
     for (const auto& o : e.outcomes) {
-      outcomes.push_back({{"Rule", o.rule},
-                          {"TargetId", o.target_id},
+      outcomes.push_back({{"Rule", o.rule()},
+                          {"TargetId", o.target_id()},
                           {"State", o.state},
                           {"Error", o.error},
                           {"Attempts", o.attempts}});
