@@ -385,7 +385,8 @@ void EventBus::Attempt(uint64_t delivery_id) {
   // The invocation's views point into the delivery, which a `done` run from inside Invoke ends:
   // the event and the payload are held until Invoke returns, as the route is.
   std::shared_ptr<const DeliveryEvent> event = d->event;
-  std::shared_ptr<const std::string> payload = d->payload;
+  std::shared_ptr<const std::string> payload;
+  if (!d->whole_event) payload = d->payload;
   Invocation inv;
   inv.rule_name = route.rule_name;
   inv.rule_arn = route.rule_arn;
@@ -405,8 +406,9 @@ void EventBus::Attempt(uint64_t delivery_id) {
 void EventBus::OnOutcome(uint64_t delivery_id, InvokeOutcome outcome) {
   PendingDelivery* d = outbox_->Find(delivery_id);
   if (!d) return;
-  std::shared_ptr<const DeliveryRoute> hold = d->route;
-  const DeliveryRoute& route = Fresh(*hold);
+  // Every path below ends the delivery (Done, or DeadLetterDelivery) only after its last use
+  // of `route`.
+  const DeliveryRoute& route = Fresh(*d->route);
   Counters& rc = *route.rule_counters;
   Counters& tc = *route.target_counters;
   RecentEvent::Outcome* o = OutcomeOf(*d);
