@@ -179,6 +179,7 @@ class EventBus {
   // rules_ on first use after a configuration change.
   struct RouteEntry {
     const Rule* rule = nullptr;
+    std::string name;                                          // rule->name, at hand
     Counters* counters = nullptr;                              // rule_counters_[rule->arn]
     std::vector<std::shared_ptr<const DeliveryRoute>> routes;  // one per target
   };

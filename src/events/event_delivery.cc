@@ -76,6 +76,7 @@ TargetInvoker* EventBus::InvokerFor(const std::string& arn) const {
 EventBus::RouteEntry EventBus::EntryFor(const Rule& rule) {
   RouteEntry e;
   e.rule = &rule;
+  e.name = rule.name;
   e.counters = &rule_counters_[rule.arn];
   for (const Target& t : rule.targets) {
     auto route = std::make_shared<DeliveryRoute>();
@@ -110,6 +111,9 @@ const DeliveryRoute& EventBus::Fresh(const DeliveryRoute& route) {
     auto rule = rules_.find(route.rule_arn);
     route.skip_if_running =
         rule != rules_.end() && RuleTagSays(rule->second, "berth:overlap", "skip");
+    route.has_input = HasInput(route.target.input);
+    route.whole_event =
+        !route.has_input && (!route.invoker || route.invoker->WholeEventByDefault());
     route.epoch = config_epoch_;
   }
   return route;
@@ -262,19 +266,19 @@ void EventBus::Route(RouteTable& table, const FlatEvent& flat,
 
 void EventBus::Enqueue(const RouteEntry& entry, const std::shared_ptr<const DeliveryEvent>& event,
                        TimeMs now, RecentEvent* recent, std::optional<json>* envelope) {
-  const Rule& rule = *entry.rule;
-  recent->matched_rules.push_back(rule.name);
+  recent->matched_rules.push_back(entry.name);
   ++entry.counters->matched;
   for (const auto& shared : entry.routes) {
     const DeliveryRoute& route = Fresh(*shared);
-    const Target& t = route.target;
     ++route.target_counters->matched;
     RecentEvent::Outcome outcome;
     outcome.route = shared;
     PendingDelivery& d = staged_deliveries_.emplace_back();
-    if (HasInput(t.input)) {
+    if (route.has_input) {
       if (!envelope->has_value()) *envelope = json::parse(event->text, nullptr, false);
-      auto payload = RenderTargetInput(t.input, **envelope, RuleContext{rule.arn, rule.name, now});
+      const Rule& rule = *entry.rule;
+      auto payload =
+          RenderTargetInput(route.target.input, **envelope, RuleContext{rule.arn, rule.name, now});
       if (!payload.ok()) {
         // AWS does not deliver an event whose input cannot be rendered.
         ++route.target_counters->failed;
@@ -285,8 +289,8 @@ void EventBus::Enqueue(const RouteEntry& entry, const std::shared_ptr<const Deli
         continue;
       }
       d.payload = std::make_shared<const std::string>(std::move(*payload));
-    } else if (!route.invoker || route.invoker->WholeEventByDefault()) {
-      d.whole_event = true;
+    } else {
+      d.whole_event = route.whole_event;
     }
     d.route = shared;
     d.event = event;

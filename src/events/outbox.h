@@ -54,17 +54,20 @@ class TargetInvoker;
 // (re)builds its routes, and every delivery for that target shares it; a later change of the
 // rule or its targets makes new ones, pending deliveries keep theirs.
 struct DeliveryRoute {
-  std::string rule_arn;
-  std::string rule_name;
-  Target target;        // target.wire: the PutTargets form, journaled
-  Status parse_status;  // not ok: a journaled target that no longer parses (dead-lettered)
-  // The bus's cache of what it looks up per attempt, valid while `epoch` is the bus's
-  // configuration epoch (control thread).
+  // The bus's cache of what it looks up per delivery and attempt, valid while `epoch` is the
+  // bus's configuration epoch (control thread). First, so that routing an event to a target
+  // touches one cache line of its route.
   mutable uint64_t epoch = 0;
   mutable TargetInvoker* invoker = nullptr;
   mutable Counters* rule_counters = nullptr;
   mutable Counters* target_counters = nullptr;
   mutable bool skip_if_running = false;
+  mutable bool has_input = false;    // Input, InputPath or InputTransformer: rendered per event
+  mutable bool whole_event = false;  // no input, and the invoker then takes the whole event
+  std::string rule_arn;
+  std::string rule_name;
+  Target target;        // target.wire: the PutTargets form, journaled
+  Status parse_status;  // not ok: a journaled target that no longer parses (dead-lettered)
 };
 
 // One event as its deliveries carry it.
