@@ -186,17 +186,21 @@ void PatternIndex::Add(const EventPattern& pattern) {
       return;
     }
   }
-  for (const pi::Branch& branch : branches) {
+  for (size_t k = 0; k < branches.size(); ++k) {
+    const pi::Branch& branch = branches[k];
     const uint32_t id = static_cast<uint32_t>(branches_.size());
     uint32_t bits = 0;
     bool decidable = true;
+    std::vector<uint8_t> field_bits;
     for (const pi::FieldRule& field : branch) {
       if (!Indexable(*field.spec) || bits == 64) {
         decidable = false;
+        field_bits.push_back(kNoBit);
         continue;
       }
       const uint32_t path = PathIndex(field.path, field.hash);
       const uint32_t bit = bits++;
+      field_bits.push_back(static_cast<uint8_t>(bit));
       for (const pi::ValueMatcher& m : field.spec->matchers) {
         Path& p = paths_[path];
         const bool exact = LookupOf(m) == Lookup::kProof;
@@ -280,17 +284,19 @@ void PatternIndex::Add(const EventPattern& pattern) {
         }
       }
     }
-    branches_.push_back({index, bits == 64 ? ~0ULL : (1ULL << bits) - 1, decidable});
+    branches_.push_back({index, static_cast<uint32_t>(k), bits == 64 ? ~0ULL : (1ULL << bits) - 1,
+                         decidable, std::move(field_bits)});
   }
   masks_.resize(branches_.size(), 0);
-  verify_.resize(branches_.size(), 0);
+  proven_.resize(branches_.size(), 0);
 }
 
 void PatternIndex::Hit(const Posting& p) const {
   uint64_t& m = masks_[p.branch];
   if (m == 0) touched_.push_back(p.branch);
-  m |= 1ULL << (p.bit & 63);
-  if ((p.bit & kInexact) != 0 || leaf_in_array_) verify_[p.branch] = 1;
+  const uint64_t bit = 1ULL << (p.bit & 63);
+  m |= bit;
+  if ((p.bit & kInexact) == 0 && !leaf_in_array_) proven_[p.branch] |= bit;
 }
 
 void PatternIndex::HitString(uint32_t path, Key key, std::string_view text) const {
@@ -395,30 +401,59 @@ void PatternIndex::Match(const FlatEvent& event, std::vector<uint32_t>* out) con
     if (c >= 0) ++j;
   }
   leaf_in_array_ = false;
-  candidates_.assign(always_.begin(), always_.end());
+  // A pattern matches when one of its branches does, and a branch can only match when each of
+  // its indexed fields was hit (a full mask). Such a branch matches outright when every field
+  // is indexed and proven; otherwise it is verified, leaving out the fields already proven (a
+  // leaf outside arrays of objects meets them, so they constrain no array choice either).
   decided_.clear();
+  candidates_.clear();
   for (uint32_t b : touched_) {
     const Branch& branch = branches_[b];
     if (masks_[b] == branch.full) {
-      (branch.decidable && !verify_[b] ? decided_ : candidates_).push_back(branch.pattern);
+      if (branch.decidable && proven_[b] == branch.full) {
+        decided_.push_back(branch.pattern);
+      } else {
+        candidates_.push_back(b);
+        masks_[b] = proven_[b];  // kept for the verification below
+        proven_[b] = 0;
+        continue;
+      }
     }
     masks_[b] = 0;
-    verify_[b] = 0;
+    proven_[b] = 0;
   }
   std::sort(decided_.begin(), decided_.end());
   decided_.erase(std::unique(decided_.begin(), decided_.end()), decided_.end());
-  std::sort(candidates_.begin(), candidates_.end());
-  candidates_.erase(std::unique(candidates_.begin(), candidates_.end()), candidates_.end());
-  // The decided patterns and the candidates that match, merged in ascending order.
-  size_t d = 0;
+  const size_t n_decided = decided_.size();
+  last_decided_ = n_decided;
+  auto decided = [&](uint32_t pattern) {
+    return std::binary_search(decided_.begin(), decided_.begin() + n_decided, pattern);
+  };
   last_candidates_ = 0;
-  for (uint32_t c : candidates_) {
-    while (d < decided_.size() && decided_[d] < c) out->push_back(decided_[d++]);
-    if (d < decided_.size() && decided_[d] == c) continue;  // decided by another branch
+  for (uint32_t b : candidates_) {
+    const Branch& branch = branches_[b];
+    const uint64_t proven = masks_[b];
+    masks_[b] = 0;
+    if (decided(branch.pattern)) continue;  // another branch decided it
+    uint64_t skip = 0;
+    for (size_t r = 0; r < branch.field_bits.size() && r < 64; ++r) {
+      const uint8_t bit = branch.field_bits[r];
+      if (bit != kNoBit && ((proven >> bit) & 1) != 0) skip |= 1ULL << r;
+    }
     ++last_candidates_;
-    if (patterns_[c].Matches(event)) out->push_back(c);
+    const pi::PatternData& data = *patterns_[branch.pattern].data_;
+    if (pi::MatchBranch(data.branches[branch.in_pattern], e, skip)) {
+      decided_.push_back(branch.pattern);
+    }
   }
-  while (d < decided_.size()) out->push_back(decided_[d++]);
+  for (uint32_t p : always_) {
+    ++last_candidates_;
+    if (patterns_[p].Matches(event)) decided_.push_back(p);
+  }
+  // Every pattern found matching, ascending, once.
+  std::sort(decided_.begin(), decided_.end());
+  decided_.erase(std::unique(decided_.begin(), decided_.end()), decided_.end());
+  out->insert(out->end(), decided_.begin(), decided_.end());
 }
 
 }  // namespace berth::events

@@ -13,8 +13,9 @@
 // candidate for every event. A branch whose fields are all indexed, hit only by lookups that
 // prove the value matches (exact strings, short prefixes and suffixes, numbers, ranges, IPs,
 // booleans, null, exists) on leaves outside arrays of objects, matches without more work; every
-// other candidate is matched in full (EventPattern::Matches). So the result is exactly the set
-// of patterns that match.
+// other candidate branch is verified against the event, leaving out the fields such a lookup
+// has already proven (patterns with a branch the index cannot narrow are matched in full). So
+// the result is exactly the set of patterns that match.
 //
 // Events matched against the index should be flattened with filter(): it keeps every path the
 // patterns look at (and only those), which makes flattening cheaper without changing a match.
@@ -47,11 +48,12 @@ class PatternIndex {
   const PathFilter& filter() const { return filter_; }
   // Appends to *out the indexes of the patterns that match `event`, ascending.
   void Match(const FlatEvent& event, std::vector<uint32_t>* out) const;
-  // How many patterns the last Match tried in full (for tests and benchmarks); patterns the
-  // index decided on its own are not counted.
+  // How many branches the last Match verified against the event (for tests and benchmarks),
+  // counting a pattern the index cannot narrow as one; what the index decided on its own is
+  // not counted.
   size_t last_candidates() const { return last_candidates_; }
   // How many patterns the last Match found matching from the index alone.
-  size_t last_decided() const { return decided_.size(); }
+  size_t last_decided() const { return last_decided_; }
 
  private:
   struct Posting {
@@ -94,11 +96,14 @@ class PatternIndex {
   };
   struct Branch {
     uint32_t pattern;
-    uint64_t full;  // every indexed field's bit
-    // Every field of the branch is indexed: a full mask through exact hits on leaves outside
-    // arrays of objects is a match, with no need to run EventPattern::Matches.
+    uint32_t in_pattern;  // its place among the pattern's branches
+    uint64_t full;        // every indexed field's bit
+    // Every field of the branch is indexed: when each field's bit is proven (an exact hit on a
+    // leaf outside arrays of objects), the branch matches with no more work.
     bool decidable;
+    std::vector<uint8_t> field_bits;  // by field of the branch: its bit, or kNoBit
   };
+  static constexpr uint8_t kNoBit = 0xFF;
 
   uint32_t PathIndex(const std::string& path, uint64_t hash);
   void AddString(uint32_t path, Key key, std::string_view text, Posting posting);
@@ -121,14 +126,15 @@ class PatternIndex {
   std::vector<Branch> branches_;
   std::vector<uint32_t> always_;  // patterns tried for every event
   // Scratch of Match.
-  mutable std::vector<uint64_t> masks_;  // by branch
-  mutable std::vector<uint8_t> verify_;  // by branch: hit inexactly or inside an array
-  mutable bool leaf_in_array_ = false;   // the leaf being looked up is inside an array of objects
+  mutable std::vector<uint64_t> masks_;   // by branch: the bits hit
+  mutable std::vector<uint64_t> proven_;  // by branch: the bits hit exactly, outside arrays
+  mutable bool leaf_in_array_ = false;    // the leaf being looked up is inside an array of objects
   mutable std::vector<uint32_t> touched_;
   mutable std::vector<uint32_t> decided_;
-  mutable std::vector<uint32_t> candidates_;
+  mutable std::vector<uint32_t> candidates_;  // branches to verify
   mutable std::string lowered_;
   mutable size_t last_candidates_ = 0;
+  mutable size_t last_decided_ = 0;
 };
 
 }  // namespace berth::events

@@ -231,5 +231,8 @@ struct PathFilterData {
 uint64_t HashValue(std::string_view s);
 
 bool MatchPattern(const PatternData& pattern, const FlatEventData& event);
+// One AND-branch, leaving out the fields whose bits (by position in the branch, the first 64)
+// are set in skip_fields: fields the caller knows a leaf outside every array of objects meets.
+bool MatchBranch(const Branch& branch, const FlatEventData& event, uint64_t skip_fields);
 
 }  // namespace berth::events::pattern_internal

@@ -121,11 +121,15 @@ bool SpecMatches(const FieldSpec& spec, const Leaf& leaf) {
 // Bounds the search for an array-consistent choice (fields × candidates is tiny in practice).
 constexpr int kMaxBacktrackSteps = 1 << 16;
 
-bool MatchBranch(const Branch& branch, const FlatEventData& e) {
+}  // namespace
+
+bool MatchBranch(const Branch& branch, const FlatEventData& e, uint64_t skip_fields) {
   // Fields whose every matching leaf sits inside arrays of objects: those need a consistent
   // choice of array elements. The others can always pick a leaf outside any such array.
   std::vector<std::pair<const FlatField*, const FieldSpec*>> constrained;
-  for (const FieldRule& rule : branch) {
+  for (size_t r = 0; r < branch.size(); ++r) {
+    if (r < 64 && ((skip_fields >> r) & 1) != 0) continue;
+    const FieldRule& rule = branch[r];
     const FlatField* field = e.Find(rule.path, rule.hash);
     if (field == nullptr) {
       if (rule.spec->absent) continue;
@@ -183,8 +187,6 @@ bool MatchBranch(const Branch& branch, const FlatEventData& e) {
   }
 }
 
-}  // namespace
-
 uint64_t PathHash(std::string_view path) { return PathHashMore(kPathHashBasis, path); }
 
 const FlatField* FlatEventData::Find(std::string_view path, uint64_t hash) const {
@@ -198,7 +200,7 @@ const FlatField* FlatEventData::Find(std::string_view path, uint64_t hash) const
 
 bool MatchPattern(const PatternData& pattern, const FlatEventData& event) {
   for (const Branch& branch : pattern.branches) {
-    if (MatchBranch(branch, event)) return true;
+    if (MatchBranch(branch, event, 0)) return true;
   }
   return false;
 }
