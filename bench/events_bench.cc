@@ -311,7 +311,7 @@ int main(int argc, char** argv) {
       }
     }
 #ifndef EVENTS_BENCH_NO_INDEX
-    // The bus's pre-filter: patterns tried in full per event.
+    // The bus's pre-filter: rule branches verified (what it does not decide alone) per event.
     for (size_t s = 0; s < sets.size(); ++s) {
       PatternIndex index;
       for (const auto& p : sets[s].patterns) index.Add(*EventPattern::Compile(p));
