@@ -201,6 +201,37 @@ TEST_F(EventBusTest, RuleApiErrors) {
             "Only one of Input, InputPath, or InputTransformer must be provided for target n.");
 }
 
+// Each entry of a batch goes to its own bus (the batch resolves a bus once per run of entries
+// that name it).
+TEST_F(EventBusTest, EntriesOfOneBatchReachTheirOwnBuses) {
+  ASSERT_TRUE(bus_->CreateEventBus("custom", "", {}).ok());
+  AddRule("on-default", R"({"source":["app"]})", {{"Id", "n"}, {"Arn", kFn}});
+  RuleSpec spec;
+  spec.name = "on-custom";
+  spec.bus = "custom";
+  spec.pattern_text = R"({"source":["app"]})";
+  spec.pattern = *EventPattern::Compile(*spec.pattern_text);
+  ASSERT_TRUE(bus_->PutRule(spec).ok());
+  ASSERT_TRUE(
+      bus_->PutTargets("custom", "on-custom", {*ParseTarget({{"Id", "n"}, {"Arn", kFn}})}).ok());
+  const std::string custom_arn = bus_->DescribeEventBus("custom")->arn;
+  auto r = bus_->PutEvents({{"app", "T", "{}", {}, std::nullopt, ""},
+                            {"app", "T", "{}", {}, std::nullopt, "custom"},
+                            {"app", "T", "{}", {}, std::nullopt, "missing"},
+                            {"app", "T", "{}", {}, std::nullopt, custom_arn},
+                            {"app", "T", "{}", {}, std::nullopt, "default"},
+                            {"app", "T", "{}", {}, std::nullopt, "default"}});
+  EXPECT_EQ(r[2].error_code, "ResourceNotFoundException");
+  exec_.RunPending();
+  EXPECT_EQ(bus_->RuleCounters(bus_->DescribeRule("", "on-default")->arn).matched, 3u);
+  EXPECT_EQ(bus_->RuleCounters(bus_->DescribeRule("custom", "on-custom")->arn).matched, 2u);
+  const auto& recent = bus_->recent();
+  ASSERT_EQ(recent.size(), 5u);
+  EXPECT_EQ(recent[1].bus, "custom");
+  EXPECT_EQ(recent[2].bus, "custom");
+  EXPECT_EQ(recent[3].bus, "default");
+}
+
 TEST_F(EventBusTest, TargetsGetTheEnvelopeInAwsOrderWithDuplicateKeysResolved) {
   AddRule("r", R"({"source":["app"],"detail":{"a":{"x":[2]}}})", {{"Id", "n"}, {"Arn", kFn}});
   std::string id = Put("app", R"({"b": 1.50, "a": {"x": 1, "x": 2}, "c": "\u00e9"})").event_id;

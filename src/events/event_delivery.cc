@@ -154,6 +154,10 @@ std::vector<PutEventsResult> EventBus::PutEvents(const std::vector<EventEntry>& 
     for (auto& r : results) r = {"", "InternalException", "The event bus is shutting down."};
     return results;
   }
+  // The entries of a batch mostly name the same bus: it is resolved once per run of them.
+  const std::string* bus_arg = nullptr;
+  Result<std::string> bus = std::string();
+  RouteTable* table = nullptr;
   for (size_t i = 0; i < entries.size(); ++i) {
     const EventEntry& e = entries[i];
     PutEventsResult& r = results[i];
@@ -184,8 +188,11 @@ std::vector<PutEventsResult> EventBus::PutEvents(const std::vector<EventEntry>& 
       fail("MalformedDetail", "Detail is malformed.");
       continue;
     }
-    auto bus = ResolveBus(e.bus);
-    RouteTable* table = bus.ok() ? Routes(*bus) : nullptr;
+    if (bus_arg == nullptr || *bus_arg != e.bus) {
+      bus_arg = &e.bus;
+      bus = ResolveBus(e.bus);
+      table = bus.ok() ? Routes(*bus) : nullptr;
+    }
     auto event = std::make_shared<DeliveryEvent>();
     event->id = NextEventId();
     EventEnvelope envelope{event->id,

@@ -20,8 +20,8 @@
 #include <utility>
 #include <vector>
 
-#include "events/event_pattern.h"
 #include "events/event_json_scan.h"
+#include "events/event_pattern.h"
 #include "events/event_pattern_internal.h"
 
 #if defined(__SSE2__)
@@ -93,7 +93,8 @@ class Builder {
     l.leaf.type = type;
     if (type == Leaf::Type::kNumber) {
       l.leaf.has_micros = ToMicros(text, &l.leaf.micros) == NumberError::kNone;
-    } else if (type == Leaf::Type::kString) {
+    } else if (type == Leaf::Type::kString && (!filter_ || filter_->ip_paths.Contains(hash))) {
+      // Only where a pattern compares IPs (no other matcher reads them).
       l.leaf.has_ip = ParseIp(text, &l.leaf.ip) == IpParse::kOk;
     }
     l.field = FieldFor(hash);

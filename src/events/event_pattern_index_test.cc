@@ -374,11 +374,11 @@ TEST(PatternIndexTest, PreFilterNarrowsAndStaysExact) {
 // arrays of objects (array consistency) still go through the full match.
 TEST(PatternIndexTest, DecidesOnlyWhatItsHitsProve) {
   const std::vector<std::string> texts = {
-      R"({"source":["app.a"],"detail":{"state":["RUNNING"]}})",                  // exact
-      R"({"source":["app.a"],"detail":{"n":[{"numeric":[">",5,"<=",8]}]}})",    // range
-      R"({"detail":{"id":[{"prefix":"order-000-xyz"}]}})",                        // long prefix
-      R"({"detail":{"id":[{"prefix":"order-111-xyz"}]}})",                        // same window
-      R"({"detail":{"id":[{"prefix":"ord"}]}})",                                  // short prefix
+      R"({"source":["app.a"],"detail":{"state":["RUNNING"]}})",               // exact
+      R"({"source":["app.a"],"detail":{"n":[{"numeric":[">",5,"<=",8]}]}})",  // range
+      R"({"detail":{"id":[{"prefix":"order-000-xyz"}]}})",                    // long prefix
+      R"({"detail":{"id":[{"prefix":"order-111-xyz"}]}})",                    // same window
+      R"({"detail":{"id":[{"prefix":"ord"}]}})",                              // short prefix
       R"({"detail":{"id":[{"suffix":"xyz"}]}})",
       R"({"detail":{"id":[{"wildcard":"order-*-xyz"}]}})",
       R"({"detail":{"id":[{"wildcard":"order-000-xyz"}]}})",
@@ -396,8 +396,8 @@ TEST(PatternIndexTest, DecidesOnlyWhatItsHitsProve) {
     patterns.push_back(EventPattern::Compile(t).value());
     index.Add(patterns.back());
   }
-  const std::vector<std::string> ids = {"order-000-xyz", "order-111-xyz", "order-222-xyz",
-                                        "ord", "order-000-xyzz", "xyz"};
+  const std::vector<std::string> ids = {"order-000-xyz", "order-111-xyz",  "order-222-xyz",
+                                        "ord",           "order-000-xyzz", "xyz"};
   const std::vector<std::string> states = {"RUNNING", "running", "STOPPED"};
   std::mt19937 rng(11);
   size_t decided = 0, matched = 0;

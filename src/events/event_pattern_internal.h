@@ -211,6 +211,7 @@ class HashSet64 {
 struct PathFilterData {
   HashSet64 paths;
   HashSet64 prefixes;
+  HashSet64 ip_paths;  // paths with an IP or cidr value: their string leaves are parsed as IPs
   std::array<uint64_t, 64> keys{};  // 4096 bits
   static size_t KeyBit(std::string_view k) {
     size_t first = k.empty() ? 0 : static_cast<unsigned char>(k.front());

@@ -65,6 +65,11 @@ void PathFilter::Add(const EventPattern& pattern) {
     for (const pi::FieldRule& rule : branch) {
       std::string_view path = rule.path;
       data_->paths.Insert(rule.hash);
+      for (const pi::ValueMatcher& m : rule.spec->matchers) {
+        if (m.kind == pi::ValueMatcher::Kind::kIp || m.kind == pi::ValueMatcher::Kind::kCidr) {
+          data_->ip_paths.Insert(rule.hash);
+        }
+      }
       std::vector<size_t> bounds = {0};  // where a key may start: 0 and after each dot
       for (size_t dot = path.find('.'); dot != std::string_view::npos;
            dot = path.find('.', dot + 1)) {
