@@ -49,7 +49,19 @@ struct PathInfo {
 class Builder {
  public:
   explicit Builder(const PathFilterData* filter, size_t size_hint) : filter_(filter) {
-    data_ = std::make_shared<FlatEventData>();
+    // The thread's last FlatEventData is reused (storage kept) once nothing else holds it: a
+    // bus flattens one event at a time and drops it after matching.
+    if (spare_ && spare_.use_count() == 1 && spare_->storage.capacity() <= kKeptScratch * 16 &&
+        spare_->leaves.capacity() <= kKeptScratch) {
+      data_ = spare_;
+      data_->storage.clear();
+      data_->fields.clear();
+      data_->leaves.clear();
+      data_->trails.clear();
+    } else {
+      data_ = std::make_shared<FlatEventData>();
+      spare_ = data_;
+    }
     data_->storage.reserve(filter ? 256 : size_hint + 64);
     scratch_.leaves.clear();
     scratch_.fields.clear();
@@ -205,12 +217,14 @@ class Builder {
   const PathFilterData* filter_;
   std::shared_ptr<FlatEventData> data_;
   static thread_local Scratch scratch_;
+  static thread_local std::shared_ptr<FlatEventData> spare_;
   static thread_local std::vector<std::pair<uint32_t, uint32_t>> membership_;
   static thread_local std::string path_;
   uint32_t next_array_id_ = 0;
 };
 
 thread_local Builder::Scratch Builder::scratch_;
+thread_local std::shared_ptr<FlatEventData> Builder::spare_;
 thread_local std::vector<std::pair<uint32_t, uint32_t>> Builder::membership_;
 thread_local std::string Builder::path_;
 
