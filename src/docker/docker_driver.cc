@@ -146,7 +146,6 @@ DockerDriver::DockerDriver(Executor& executor, std::unique_ptr<EngineClient> eng
 
 DockerDriver::~DockerDriver() {
   KillAll();
-  closing_ = true;
   std::vector<Worker> workers;
   {
     std::lock_guard<std::mutex> lock(mu_);
