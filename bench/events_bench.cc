@@ -10,8 +10,12 @@
 // CPU-second and per wall-second as JSON on stdout, and writes the exact events and rules to
 // --out-dir so that bench/events_moto.py evaluates the same ones.
 //
+// Beside the sets of --rules, two 1,000-rule variants keep the 100-rule set's fan-out: the
+// 100-rule set plus 900 rules of the same templates for other sources (--other), or for the
+// same sources with values no event has (--other-values); 0 leaves a variant out.
+//
 //   events_bench --out-dir DIR [--events 2000] [--seconds 2] [--rounds 3] [--match-frac 0.07]
-//                [--rules 1,100,1000]
+//                [--rules 1,100,1000] [--other 1000] [--other-values 1000]
 #include <time.h>
 
 #include <algorithm>
@@ -146,6 +150,18 @@ double Median(std::vector<double> v) {
   return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
 }
 
+// The rules of a set, as PutRule would name them, for bench/events_moto.py and for reading.
+void WriteRules(const std::string& out_dir, const std::string& file, const RuleSet& rs) {
+  if (out_dir.empty()) return;
+  json rules = json::array();
+  for (size_t i = 0; i < rs.patterns.size(); ++i) {
+    char name[32];
+    snprintf(name, sizeof name, "rule-%04zu", i);
+    rules.push_back({{"Name", name}, {"EventPattern", rs.patterns[i]}});
+  }
+  std::ofstream(out_dir + "/" + file) << rules.dump(1) << "\n";
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -156,6 +172,7 @@ int main(int argc, char** argv) {
   double match_frac = 0.07;
   std::vector<int> rule_counts = {1, 100, 1000};
   int other = 1000;  // --other: a set of this many rules, 100 of the usual kind + others' rules
+  int other_values = 1000;  // --other-values: the same, the others on the same sources
   bool bare_runs = true;  // --bare 0: skip the match-only runs (profiling)
   for (int i = 1; i < argc; ++i) {
     std::string a = argv[i];
@@ -176,6 +193,8 @@ int main(int argc, char** argv) {
       bare_runs = std::stoi(next()) != 0;
     } else if (a == "--other") {
       other = std::stoi(next());
+    } else if (a == "--other-values") {
+      other_values = std::stoi(next());
     } else if (a == "--passes") {
       g_passes = std::stoi(next());
     } else if (a == "--rounds") {
@@ -193,7 +212,7 @@ int main(int argc, char** argv) {
     } else {
       fprintf(stderr,
               "usage: %s --out-dir DIR [--events N] [--seconds S] [--rounds R] "
-              "[--match-frac F] [--rules 1,100,1000]\n",
+              "[--match-frac F] [--rules 1,100,1000] [--other N] [--other-values N]\n",
               argv[0]);
       return 1;
     }
@@ -259,28 +278,31 @@ int main(int argc, char** argv) {
   std::vector<std::unique_ptr<Bench>> full, bare;
   for (int n : rule_counts) {
     sets.push_back(MakeRules(n, match_frac, sample, 1000 + n));
-    const RuleSet& rs = sets.back();
-    if (!out_dir.empty()) {
-      json rules = json::array();
-      for (size_t i = 0; i < rs.patterns.size(); ++i) {
-        char name[32];
-        snprintf(name, sizeof name, "rule-%04zu", i);
-        rules.push_back({{"Name", name}, {"EventPattern", rs.patterns[i]}});
-      }
-      std::ofstream(out_dir + "/rules-" + std::to_string(n) + ".json") << rules.dump(1) << "\n";
-    }
-    full.push_back(MakeBus(rs.patterns, true));
-    bare.push_back(MakeBus(rs.patterns, false));
-  }
-  // The variant: the 100-rule set plus rules for other sources.
-  std::vector<bool> variant(sets.size(), false);
-  auto hundred = std::find(rule_counts.begin(), rule_counts.end(), 100);
-  if (other > 100 && hundred != rule_counts.end()) {
-    sets.push_back(WithOtherSources(sets[hundred - rule_counts.begin()], other, 77));
-    rule_counts.push_back(other);
-    variant.push_back(true);
+    WriteRules(out_dir, "rules-" + std::to_string(n) + ".json", sets.back());
     full.push_back(MakeBus(sets.back().patterns, true));
     bare.push_back(MakeBus(sets.back().patterns, false));
+  }
+  // The variants: the 100-rule set plus rules for other sources, or for other values of the
+  // same sources (kOther*; kPlain: a set of its own).
+  enum Variant { kPlain, kOtherSources, kOtherValues };
+  std::vector<Variant> variant(sets.size(), kPlain);
+  auto hundred = std::find(rule_counts.begin(), rule_counts.end(), 100);
+  auto add_variant = [&](Variant v, int n) {
+    const RuleSet& base = sets[hundred - rule_counts.begin()];
+    sets.push_back(v == kOtherSources ? WithOtherSources(base, n, 77)
+                                      : WithOtherValues(base, n, 78));
+    rule_counts.push_back(n);
+    variant.push_back(v);
+    WriteRules(out_dir,
+               "rules-" + std::to_string(n) +
+                   (v == kOtherSources ? "-other-sources.json" : "-other-values.json"),
+               sets.back());
+    full.push_back(MakeBus(sets.back().patterns, true));
+    bare.push_back(MakeBus(sets.back().patterns, false));
+  };
+  if (hundred != rule_counts.end()) {
+    if (other > 100) add_variant(kOtherSources, other);
+    if (other_values > 100) add_variant(kOtherValues, other_values);
   }
 
   // Exact matched pairs over the event set (the cross-check for the moto run).
@@ -305,7 +327,7 @@ int main(int argc, char** argv) {
         pairs[s] += k;
         per_event.push_back(k);
       }
-      if (!out_dir.empty() && !variant[s]) {
+      if (!out_dir.empty() && variant[s] == kPlain) {
         std::ofstream(out_dir + "/matches-" + std::to_string(rule_counts[s]) + ".json")
             << per_event.dump() << "\n";
       }
@@ -336,7 +358,7 @@ int main(int argc, char** argv) {
     // The matcher alone: flattened events × compiled patterns of the largest set.
     size_t s = 0;
     for (size_t k = 0; k < sets.size(); ++k) {
-      if (!variant[k] && rule_counts[k] >= rule_counts[s]) s = k;
+      if (variant[k] == kPlain && rule_counts[k] >= rule_counts[s]) s = k;
     }
     std::vector<EventPattern> ps;
     for (const auto& p : sets[s].patterns) ps.push_back(*EventPattern::Compile(p));
@@ -375,7 +397,8 @@ int main(int argc, char** argv) {
   for (size_t s = 0; s < sets.size(); ++s) {
     json j;
     j["rules"] = rule_counts[s];
-    j["other_sources"] = variant[s] ? rule_counts[s] - 100 : 0;
+    j["other_sources"] = variant[s] == kOtherSources ? rule_counts[s] - 100 : 0;
+    j["other_values"] = variant[s] == kOtherValues ? rule_counts[s] - 100 : 0;
     j["match_frac"] = sets[s].match_frac;
     j["live_frac"] = sets[s].live_frac;
     j["matched_pairs"] = pairs[s];

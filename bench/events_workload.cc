@@ -2,6 +2,7 @@
 #include "events_workload.h"
 
 #include <algorithm>
+#include <functional>
 #include <map>
 #include <nlohmann/json.hpp>
 #include <random>
@@ -540,6 +541,75 @@ RuleSet WithOtherSources(const RuleSet& base, int n, uint64_t seed) {
   for (int i = static_cast<int>(base.patterns.size()); i < n; ++i) {
     int t = i % static_cast<int>(kTemplates.size());
     out.patterns.push_back(ForOtherSources(kTemplates[t](r), i).dump());
+    out.templates.push_back(t);
+  }
+  out.match_frac = base.match_frac * base.patterns.size() / n;
+  out.live_frac = base.live_frac * base.patterns.size() / n;
+  return out;
+}
+
+// Moves a pattern's values out of the events' vocabulary, keeping its sources and detail-types:
+// another team's rule on the same source, watching other clusters, services, customers or
+// amounts. Every string a value compares with (exact, prefix, suffix, wildcard,
+// equals-ignore-case, resources) gets a "~k" no generated event has; numbers and numeric ranges
+// move up by 10^6; cidr ranges become TEST-NET-2, which no event's address is in. anything-but
+// and exists are left as they are: each template has a moved value beside them in every branch,
+// so the rule never matches the generated events (the benchmark's brute-force count checks it).
+ordered_json ForOtherValues(const ordered_json& p, int k) {
+  std::string tag = std::to_string(k);
+  tag.insert(tag.begin(), '~');  // (not "~" + …: g++ 12 warns falsely, -Wrestrict)
+  std::function<ordered_json(const ordered_json&)> value = [&](const ordered_json& v) {
+    if (v.is_string()) return ordered_json(v.get<std::string>() + tag);
+    if (v.is_number()) return ordered_json(v.get<double>() + 1e6);
+    if (!v.is_object() || v.size() != 1) return v;
+    const std::string& op = v.begin().key();
+    const ordered_json& arg = v.begin().value();
+    if (op == "anything-but" || op == "exists") return v;
+    if (op == "cidr") return ordered_json{{"cidr", "198.51.100.0/24"}};
+    if (op == "numeric") {
+      ordered_json out = ordered_json::array();
+      for (const auto& x : arg) out.push_back(x.is_number() ? ordered_json(x.get<double>() + 1e6) : x);
+      return ordered_json{{"numeric", out}};
+    }
+    if (arg.is_object()) return ordered_json{{op, value(arg)}};  // {"prefix": {"equals-ignore-case": …}}
+    if (arg.is_string()) {
+      const std::string s = arg.get<std::string>();
+      // A suffix keeps its end, so the tag goes in front of it.
+      return ordered_json{{op, op == "suffix" ? tag + s : s + tag}};
+    }
+    return v;
+  };
+  std::function<ordered_json(const ordered_json&, bool)> walk = [&](const ordered_json& node,
+                                                                     bool top) {
+    ordered_json out = ordered_json::object();
+    for (auto it = node.begin(); it != node.end(); ++it) {
+      const std::string& key = it.key();
+      const ordered_json& v = it.value();
+      if (key == "$or") {
+        ordered_json branches = ordered_json::array();
+        for (const auto& b : v) branches.push_back(walk(b, top));
+        out[key] = branches;
+      } else if (top && (key == "source" || key == "detail-type")) {
+        out[key] = v;
+      } else if (v.is_object()) {
+        out[key] = walk(v, false);
+      } else {
+        ordered_json values = ordered_json::array();
+        for (const auto& x : v) values.push_back(value(x));
+        out[key] = values;
+      }
+    }
+    return out;
+  };
+  return walk(p, true);
+}
+
+RuleSet WithOtherValues(const RuleSet& base, int n, uint64_t seed) {
+  Rng r(seed);
+  RuleSet out = base;
+  for (int i = static_cast<int>(base.patterns.size()); i < n; ++i) {
+    int t = i % static_cast<int>(kTemplates.size());
+    out.patterns.push_back(ForOtherValues(kTemplates[t](r), i).dump());
     out.templates.push_back(t);
   }
   out.match_frac = base.match_frac * base.patterns.size() / n;

@@ -37,4 +37,8 @@ RuleSet MakeRules(int n, double target, const std::vector<berth::events::FlatEve
 // rules per event).
 RuleSet WithOtherSources(const RuleSet& base, int n, uint64_t seed);
 
+// `base`'s rules, then rules of the same templates and sources up to `n` whose values no
+// generated event has (more rules on the same sources, not more rules per event).
+RuleSet WithOtherValues(const RuleSet& base, int n, uint64_t seed);
+
 }  // namespace bench_events
