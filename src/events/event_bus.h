@@ -250,6 +250,14 @@ class EventBus {
   TimeMs time_second_ = -1;  // the second TimeText last formatted
   std::string time_text_;
   std::mt19937_64 rng_{std::random_device{}()};
+  // The outcome of the attempt under way when its invoker reports it before Invoke returns
+  // (applied once Invoke has returned, so the delivery outlives the invocation's views).
+  struct SyncOutcome {
+    uint64_t delivery_id = 0;
+    bool done = false;
+    InvokeOutcome outcome;
+  };
+  SyncOutcome* sync_outcome_ = nullptr;
   std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);  // guards invoker callbacks
 };
 

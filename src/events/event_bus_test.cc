@@ -353,5 +353,83 @@ TEST_F(EventBusTest, RecentTrafficKeepsTheNewestEventsWhenItWraps) {
   EXPECT_EQ(bus_->RuleCounters(bus_->DescribeRule("", "r")->arn).delivered, 1u);
 }
 
+// An invoker that reports its outcome later (as the function and HTTP invokers do), or before
+// Invoke returns and then still reads the invocation's views (valid until Invoke returns).
+class LaterInvoker : public TargetInvoker {
+ public:
+  bool Handles(const std::string& arn) const override {
+    return arn.rfind("arn:aws:lambda:", 0) == 0;
+  }
+  void Invoke(const Invocation& inv, std::function<void(InvokeOutcome)> done) override {
+    if (!now) {
+      later.push_back(std::move(done));
+      return;
+    }
+    InvokeOutcome o;
+    o.kind = now_kind;
+    done(o);
+    payloads.emplace_back(inv.payload);  // after `done`: the delivery must still be there
+    rules.emplace_back(inv.rule_name);
+  }
+  bool now = false;
+  InvokeOutcome::Kind now_kind = InvokeOutcome::kDelivered;
+  std::vector<std::function<void(InvokeOutcome)>> later;
+  std::vector<std::string> payloads, rules;
+};
+
+TEST_F(EventBusTest, OutcomesReportedLaterOrBeforeInvokeReturnsBothEndTheDelivery) {
+  LaterInvoker later;
+  bus_.reset();
+  BusOptions o;
+  o.data_dir = dir_;
+  o.retry_base_ms = 1000;
+  auto b = EventBus::Open(exec_, o);
+  ASSERT_TRUE(b.ok());
+  bus_ = std::move(*b);
+  bus_->AddInvoker(&later);
+  bus_->Start();
+  AddRule("r", R"({"source":["app"]})",
+          {{"Id", "t"}, {"Arn", kFn}, {"RetryPolicy", {{"MaximumRetryAttempts", 1}}}});
+  const std::string arn = bus_->DescribeRule("", "r")->arn;
+
+  // Later: the delivery stays pending (and `berth events` says so) until `done` runs.
+  Put("app", R"({"n":1})");
+  Put("app", R"({"n":2})");
+  exec_.RunPending();
+  ASSERT_EQ(later.later.size(), 2u);
+  EXPECT_EQ(bus_->pending_deliveries(), 2u);
+  EXPECT_STREQ(bus_->recent().back().outcomes[0].state, "pending");
+  InvokeOutcome retry;
+  retry.kind = InvokeOutcome::kRetryable;
+  later.later[1](retry);  // the second first: outcomes are matched by delivery, not by order
+  later.later[0](InvokeOutcome{});
+  EXPECT_STREQ(bus_->recent()[0].outcomes[0].state, "delivered");
+  EXPECT_STREQ(bus_->recent()[1].outcomes[0].state, "retrying");
+  EXPECT_EQ(bus_->pending_deliveries(), 1u);
+  EXPECT_EQ(bus_->RuleCounters(arn).delivered, 1u);
+  EXPECT_EQ(bus_->RuleCounters(arn).retried, 1u);
+
+  // Before Invoke returns: the invoker still reads the payload after `done` has run, also when
+  // that outcome ends the delivery as a dead letter.
+  later.now = true;
+  later.now_kind = InvokeOutcome::kFailed;
+  exec_.Advance(2000);  // the retry of {"n":2}
+  ASSERT_EQ(later.payloads.size(), 1u);
+  EXPECT_NE(later.payloads[0].find(R"("detail":{"n":2})"), std::string::npos);
+  EXPECT_EQ(later.rules[0], "r");
+  EXPECT_EQ(bus_->pending_deliveries(), 0u);
+  ASSERT_EQ(bus_->dead_letters().size(), 1u);
+  EXPECT_STREQ(bus_->recent()[1].outcomes[0].state, "dead");
+  EXPECT_EQ(bus_->recent()[1].outcomes[0].attempts, 2);
+  later.now_kind = InvokeOutcome::kDelivered;
+  Put("app", R"({"n":3})");
+  exec_.RunPending();
+  ASSERT_EQ(later.payloads.size(), 2u);
+  EXPECT_NE(later.payloads[1].find(R"("detail":{"n":3})"), std::string::npos);
+  EXPECT_STREQ(bus_->recent().back().outcomes[0].state, "delivered");
+  EXPECT_EQ(bus_->RuleCounters(arn).delivered, 2u);
+  bus_.reset();  // before `later`, which the bus points at
+}
+
 }  // namespace
 }  // namespace berth::events

@@ -358,7 +358,7 @@ RecentEvent::Outcome* EventBus::OutcomeOf(const PendingDelivery& d) {
     uint64_t index = d.recent_seq - recent_.front().seq;
     if (index >= recent_.size()) return nullptr;
     RecentEvent& e = recent_[index];
-    if (d.outcome >= e.outcomes.size() || e.id != d.event->id) return nullptr;
+    if (d.outcome >= e.outcomes.size() || e.seq != d.recent_seq) return nullptr;
     return &e.outcomes[d.outcome];
   }
   // A delivery from before a restart or a replayed dead letter: find its event by id.
@@ -393,25 +393,37 @@ void EventBus::Attempt(uint64_t delivery_id) {
   }
   ++d->attempts;
   if (auto* o = OutcomeOf(*d)) o->attempts = d->attempts;
-  // The invocation's views point into the delivery, which a `done` run from inside Invoke ends:
-  // the event and the payload are held until Invoke returns, as the route is.
-  std::shared_ptr<const DeliveryEvent> event = d->event;
-  std::shared_ptr<const std::string> payload;
-  if (!d->whole_event) payload = d->payload;
+  // The invocation's views point into what the delivery holds (its route and event, shared, so
+  // they stay where they are when the outbox moves the delivery). Only OnOutcome ends a
+  // delivery, and a `done` run from inside Invoke is deferred until Invoke has returned, so
+  // they stay valid throughout.
   Invocation inv;
   inv.rule_name = route.rule_name;
   inv.rule_arn = route.rule_arn;
   inv.target = &route.target.wire;
   if (d->whole_event) {
-    inv.payload = event->text;
-  } else if (payload) {
-    inv.payload = *payload;
+    inv.payload = d->event->text;
+  } else if (d->payload) {
+    inv.payload = *d->payload;
   }
-  inv.event_id = event->id;
+  inv.event_id = d->event->id;
   inv.skip_if_running = route.skip_if_running;
+  SyncOutcome sync;
+  sync.delivery_id = delivery_id;
+  SyncOutcome* outer = sync_outcome_;  // (an Invoke may start another delivery's attempt)
+  sync_outcome_ = &sync;
   route.invoker->Invoke(inv, [this, delivery_id, alive = alive_](InvokeOutcome outcome) {
-    if (*alive) OnOutcome(delivery_id, std::move(outcome));
+    if (!*alive) return;
+    SyncOutcome* sync = sync_outcome_;
+    if (sync && sync->delivery_id == delivery_id && !sync->done) {
+      sync->outcome = std::move(outcome);
+      sync->done = true;
+      return;
+    }
+    OnOutcome(delivery_id, std::move(outcome));
   });
+  sync_outcome_ = outer;
+  if (sync.done) OnOutcome(delivery_id, std::move(sync.outcome));
 }
 
 void EventBus::OnOutcome(uint64_t delivery_id, InvokeOutcome outcome) {
