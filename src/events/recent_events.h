@@ -57,9 +57,9 @@ class RecentEvents {
 
   size_t size() const { return size_; }
   bool empty() const { return size_ == 0; }
-  // i = 0: the oldest.
-  RecentEvent& operator[](size_t i) { return slots_[(start_ + i) % capacity_]; }
-  const RecentEvent& operator[](size_t i) const { return slots_[(start_ + i) % capacity_]; }
+  // i = 0: the oldest; i < size().
+  RecentEvent& operator[](size_t i) { return slots_[Slot(i)]; }
+  const RecentEvent& operator[](size_t i) const { return slots_[Slot(i)]; }
   const RecentEvent& front() const { return (*this)[0]; }
   const RecentEvent& back() const { return (*this)[size_ - 1]; }
 
@@ -98,6 +98,11 @@ class RecentEvents {
   const_iterator end() const { return {this, size_}; }
 
  private:
+  // (No `%`: the bus looks a delivery's event up on every attempt, and a division costs more.)
+  size_t Slot(size_t i) const {
+    size_t j = start_ + i;
+    return j >= capacity_ ? j - capacity_ : j;
+  }
   size_t capacity_;
   std::vector<RecentEvent> slots_;  // grows to capacity_, then reused in place
   size_t start_ = 0;                // the oldest event's slot
