@@ -30,9 +30,9 @@
 #include <vector>
 
 #include "common/fake_executor.h"
-#include "events_workload.h"
 #include "events/event_bus.h"
 #include "events/event_pattern.h"
+#include "events_workload.h"
 #ifndef EVENTS_BENCH_NO_INDEX  // (for measuring a tree from before PatternIndex)
 #include "events/event_pattern_index.h"
 #endif
@@ -173,7 +173,7 @@ int main(int argc, char** argv) {
   std::vector<int> rule_counts = {1, 100, 1000};
   int other = 1000;  // --other: a set of this many rules, 100 of the usual kind + others' rules
   int other_values = 1000;  // --other-values: the same, the others on the same sources
-  bool bare_runs = true;  // --bare 0: skip the match-only runs (profiling)
+  bool bare_runs = true;    // --bare 0: skip the match-only runs (profiling)
   for (int i = 1; i < argc; ++i) {
     std::string a = argv[i];
     auto next = [&]() -> std::string {

@@ -116,7 +116,6 @@ std::string Ip(Rng& r) {
 // ---------------------------------------------------------------------------------------------
 // Events.
 
-
 Entry EcsEvent(Rng& r) {
   std::string cluster = r.Pick(kClusters);
   std::string family = r.Pick(kFamilies);
@@ -478,7 +477,6 @@ const std::vector<Template> kTemplates = {
     },
 };
 
-
 RuleSet MakeRules(int n, double target, const std::vector<FlatEvent>& sample, uint64_t seed) {
   Rng r(seed);
   RuleSet out;
@@ -568,10 +566,13 @@ ordered_json ForOtherValues(const ordered_json& p, int k) {
     if (op == "cidr") return ordered_json{{"cidr", "198.51.100.0/24"}};
     if (op == "numeric") {
       ordered_json out = ordered_json::array();
-      for (const auto& x : arg) out.push_back(x.is_number() ? ordered_json(x.get<double>() + 1e6) : x);
+      for (const auto& x : arg) {
+        out.push_back(x.is_number() ? ordered_json(x.get<double>() + 1e6) : x);
+      }
       return ordered_json{{"numeric", out}};
     }
-    if (arg.is_object()) return ordered_json{{op, value(arg)}};  // {"prefix": {"equals-ignore-case": …}}
+    // {"prefix": {"equals-ignore-case": …}}
+    if (arg.is_object()) return ordered_json{{op, value(arg)}};
     if (arg.is_string()) {
       const std::string s = arg.get<std::string>();
       // A suffix keeps its end, so the tag goes in front of it.
@@ -580,7 +581,7 @@ ordered_json ForOtherValues(const ordered_json& p, int k) {
     return v;
   };
   std::function<ordered_json(const ordered_json&, bool)> walk = [&](const ordered_json& node,
-                                                                     bool top) {
+                                                                    bool top) {
     ordered_json out = ordered_json::object();
     for (auto it = node.begin(); it != node.end(); ++it) {
       const std::string& key = it.key();

@@ -20,14 +20,19 @@ uint64_t Combine(uint64_t path_hash, uint8_t key, uint64_t value_hash) {
   return h ^ (h >> 31);
 }
 
-// A prefix or suffix is looked up by its length and the (up to) 8 bytes at its inner end — the
-// end away from the edge of the string it is matched against: a necessary condition that costs
-// one short hash per indexed length, however long the prefix (EventPattern::Matches decides).
-constexpr size_t kWindow = 8;
+// (HashValue covers the length.)
+template <typename Key>
+uint64_t ValueHash(uint64_t path_hash, Key key, std::string_view text) {
+  return Combine(path_hash, static_cast<uint8_t>(key), pi::HashValue(text));
+}
+
+// A wildcard whose longest literal lies between two '*' is looked up by (up to) the last
+// kContainsWindow bytes of that literal, at every position of the string: a necessary condition.
+constexpr size_t kContainsWindow = 8;
 
 // What a hit through the index's lookup of this value says (see the header): nothing (the
 // value is not indexed), that the value may match the leaf, or that it does (lookups compare
-// whole texts up to kWindow bytes of a prefix or suffix).
+// whole texts: a prefix or suffix with the leaf's head or tail of its length).
 enum class Lookup { kNone, kPossible, kProof };
 Lookup LookupOf(const pi::ValueMatcher& m) {
   switch (m.kind) {
@@ -40,10 +45,9 @@ Lookup LookupOf(const pi::ValueMatcher& m) {
     case Kind::kCidr:
     case Kind::kRange:
     case Kind::kExists:
-      return Lookup::kProof;
     case Kind::kPrefix:
     case Kind::kSuffix:
-      return m.text.size() <= kWindow ? Lookup::kProof : Lookup::kPossible;
+      return Lookup::kProof;
     case Kind::kWildcard:  // without '*' it is an exact string
       return m.wildcard.segments.size() == 1 ? Lookup::kProof : Lookup::kPossible;
     case Kind::kEqualsIgnoreCase:
@@ -63,20 +67,6 @@ bool Indexable(const pi::FieldSpec& spec) {
     if (!Indexable(m)) return false;
   }
   return true;
-}
-
-std::string_view Window(uint8_t key, std::string_view text) {
-  if (text.size() <= kWindow) return text;
-  switch (key) {
-    case 1:  // kPrefix
-    case 4:  // kLowerPrefix
-      return text.substr(text.size() - kWindow);
-    case 2:  // kSuffix
-    case 5:  // kLowerSuffix
-      return text.substr(0, kWindow);
-    default:
-      return text;
-  }
 }
 
 void AsciiLower(std::string_view s, std::string* out) {
@@ -113,18 +103,13 @@ uint32_t PatternIndex::PathIndex(const std::string& path, uint64_t hash) {
 const PatternIndex::Value* PatternIndex::FindValue(uint32_t path, Key key,
                                                    std::string_view text) const {
   if (table_.empty()) return nullptr;
-  const uint8_t k = static_cast<uint8_t>(key);
-  std::string_view w = Window(k, text);
-  const uint32_t length = static_cast<uint32_t>(text.size());
-  uint64_t h = Combine(paths_[path].hash, k, pi::HashValue(w) ^ (length * 0x9E3779B97F4A7C15ULL));
+  const uint64_t h = ValueHash(paths_[path].hash, key, text);
   size_t mask = table_.size() - 1;
   for (size_t i = h & mask;; i = (i + 1) & mask) {
     uint32_t slot = table_[i];
     if (slot == 0) return nullptr;
     const Value& v = values_[slot - 1];
-    if (v.hash == h && v.path == path && v.key == key && v.length == length && v.text == w) {
-      return &v;
-    }
+    if (v.hash == h && v.path == path && v.key == key && v.text == text) return &v;
   }
 }
 
@@ -141,16 +126,12 @@ void PatternIndex::AddString(uint32_t path, Key key, std::string_view text, Post
   }
   Value* v = const_cast<Value*>(FindValue(path, key, text));
   if (v == nullptr) {
-    const uint8_t k = static_cast<uint8_t>(key);
-    const uint32_t length = static_cast<uint32_t>(text.size());
-    uint64_t h =
-        Combine(p.hash, k, pi::HashValue(Window(k, text)) ^ (length * 0x9E3779B97F4A7C15ULL));
-    values_.push_back({h, path, key, length, std::string(Window(k, text)), {}});
+    values_.push_back({ValueHash(p.hash, key, text), path, key, std::string(text), {}});
     if (values_.size() * 2 > table_.size()) {
       Rehash();
     } else {
       size_t mask = table_.size() - 1;
-      size_t i = h & mask;
+      size_t i = values_.back().hash & mask;
       while (table_[i] != 0) i = (i + 1) & mask;
       table_[i] = static_cast<uint32_t>(values_.size());
     }
@@ -237,17 +218,33 @@ void PatternIndex::Add(const EventPattern& pattern) {
             }
             break;
           case Kind::kWildcard: {
-            // A full match: the literal before the first '*' is a prefix, the one after the
-            // last a suffix.
+            // A matching string has the literal before the first '*' as its prefix, the one
+            // after the last as its suffix, and every literal between two '*' inside it: it is
+            // looked up by the longest of them (the most selective, likely), a prefix or suffix
+            // on a tie.
             const auto& segments = m.wildcard.segments;
             if (segments.size() == 1) {
               AddString(path, Key::kExact, segments[0], posting);
-            } else if (!segments.front().empty()) {
+              break;
+            }
+            size_t middle = 0;  // the longest literal between two '*', if any
+            for (size_t k = 1; k + 1 < segments.size(); ++k) {
+              if (segments[k].size() > segments[middle].size() || middle == 0) middle = k;
+            }
+            const size_t head = segments.front().size();
+            const size_t tail = segments.back().size();
+            const size_t inner = middle == 0 ? 0 : segments[middle].size();
+            if (head == 0 && tail == 0 && inner == 0) {
+              p.any_string.push_back(posting);
+            } else if (head >= tail && head >= inner) {
               AddString(path, Key::kPrefix, segments.front(), posting);
-            } else if (!segments.back().empty()) {
+            } else if (tail >= inner) {
               AddString(path, Key::kSuffix, segments.back(), posting);
             } else {
-              p.any_string.push_back(posting);
+              const std::string& lit = segments[middle];
+              const size_t w = std::min(lit.size(), kContainsWindow);
+              AddString(path, Key::kContains, std::string_view(lit).substr(lit.size() - w),
+                        posting);
             }
             break;
           }
@@ -330,6 +327,11 @@ void PatternIndex::HitLeaves(uint32_t pidx, const Leaves& leaves, uint32_t begin
         for (uint32_t n : p.lengths[static_cast<int>(Key::kSuffix)]) {
           if (n > s.size()) break;
           HitString(pidx, Key::kSuffix, s.substr(s.size() - n));
+        }
+        for (uint32_t n : p.lengths[static_cast<int>(Key::kContains)]) {
+          if (n > s.size()) break;
+          for (size_t at = 0; at + n <= s.size(); ++at)
+            HitString(pidx, Key::kContains, s.substr(at, n));
         }
         const auto& lower_prefix = p.lengths[static_cast<int>(Key::kLowerPrefix)];
         const auto& lower_suffix = p.lengths[static_cast<int>(Key::kLowerSuffix)];

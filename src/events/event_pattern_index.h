@@ -5,13 +5,15 @@
 // by an event that has, at that path, a leaf one of the field's values accepts. When every value
 // of the field is of a kind the index can look up — an exact string (`"source": ["aws.ecs"]`),
 // a prefix or suffix (also ignoring ASCII case), an equals-ignore-case string, a wildcard (by
-// its literal head or tail), a cidr or IP address, a number or numeric range, true/false/null,
-// `exists: true` — the field is indexed: for an event, the leaves at the indexed paths are
-// looked up and a branch becomes a candidate only when every one of its indexed fields was hit.
+// its longest literal: its head, its tail, or a run of up to 8 bytes of a literal between two
+// '*', looked up at every position of the string), a cidr or IP address, a number or numeric
+// range, true/false/null, `exists: true` — the field is indexed: for an event, the leaves at
+// the indexed paths are looked up and a branch becomes a candidate only when every one of its
+// indexed fields was hit.
 // Fields with an anything-but, `exists: false` or a non-ASCII equals-ignore-case value are not
 // indexed (they only narrow nothing); a pattern with a branch that has no indexed field is a
 // candidate for every event. A branch whose fields are all indexed, hit only by lookups that
-// prove the value matches (exact strings, short prefixes and suffixes, numbers, ranges, IPs,
+// prove the value matches (exact strings, prefixes and suffixes, numbers, ranges, IPs,
 // booleans, null, exists) on leaves outside arrays of objects, matches without more work; every
 // other candidate branch is verified against the event, leaving out the fields such a lookup
 // has already proven (patterns with a branch the index cannot narrow are matched in full). So
@@ -63,14 +65,22 @@ class PatternIndex {
   // A hit through this posting does not prove the field matches (a prefix longer than the
   // looked-up window, a wildcard with '*', a case-insensitive value): the branch is verified.
   static constexpr uint32_t kInexact = 1u << 31;
-  // How a string value is looked up: as it is, or lowered (ASCII), whole or by its head/tail.
-  enum class Key : uint8_t { kExact, kPrefix, kSuffix, kLower, kLowerPrefix, kLowerSuffix };
+  // How a string value is looked up: as it is, or lowered (ASCII), whole or by its head/tail;
+  // or (kContains) by any run of its bytes.
+  enum class Key : uint8_t {
+    kExact,
+    kPrefix,
+    kSuffix,
+    kLower,
+    kLowerPrefix,
+    kLowerSuffix,
+    kContains
+  };
   struct Value {
-    uint64_t hash;  // of (path, key, length, text)
+    uint64_t hash;  // of (path, key, text)
     uint32_t path;  // index in paths_
     Key key;
-    uint32_t length;   // of the value
-    std::string text;  // the value, or for a prefix/suffix its inner 8 bytes (see the .cc)
+    std::string text;
     std::vector<Posting> postings;
   };
   struct NumericRange {
@@ -89,7 +99,7 @@ class PatternIndex {
     uint64_t hash;
     bool exact = false;
     bool lower = false;
-    std::vector<uint32_t> lengths[6];  // by Key: the text lengths indexed (heads and tails)
+    std::vector<uint32_t> lengths[7];  // by Key: the text lengths indexed (heads, tails, runs)
     std::vector<NumericRange> numbers;
     std::vector<IpRange> ips;
     std::vector<Posting> any_leaf, any_string, trues, falses, nulls;

@@ -424,5 +424,104 @@ TEST(PatternIndexTest, DecidesOnlyWhatItsHitsProve) {
   EXPECT_LT(decided, matched);      // and some do
 }
 
+// Wildcards are looked up by their longest literal — the head, the tail, or (up to 8 bytes of)
+// one between two '*', at every position of the string — and stay exact: the same matches as
+// trying every pattern, on strings built from the patterns' own pieces.
+TEST(PatternIndexTest, WildcardsAreLookedUpByTheirLongestLiteral) {
+  const std::vector<std::string> wildcards = {
+      "*:task-definition/api:*",
+      "*:task-definition/web:*",
+      "user*@*example.com",
+      "a*b*c",
+      "*abc*",
+      "*a*",
+      "*",
+      "x*",
+      "*x",
+      "*ab*cdefghijkl*",
+      "*abcdefghijkl*",
+      "*bcdefghijklm*x",
+      "ab*",
+      "*\\*x*",
+      "*def*def*",
+  };
+  PatternIndex index;
+  std::vector<EventPattern> patterns;
+  for (const auto& w : wildcards) {
+    json p = {{"detail", {{"v", {{{"wildcard", w}}}}}}};
+    patterns.push_back(EventPattern::Compile(p.dump()).value());
+    index.Add(patterns.back());
+  }
+  const std::vector<std::string> pieces = {"arn:aws:ecs:us-east-1:1:task-definition/",
+                                           "api",
+                                           "web",
+                                           ":",
+                                           "7",
+                                           "user",
+                                           "@",
+                                           "example.com",
+                                           "a",
+                                           "b",
+                                           "c",
+                                           "x",
+                                           "abc",
+                                           "cdefghijkl",
+                                           "abcdefghijklm",
+                                           "def",
+                                           "*",
+                                           "\\"};
+  std::mt19937 rng(5);
+  size_t candidates = 0;
+  const int kEvents = 3000;
+  for (int i = 0; i < kEvents; ++i) {
+    std::string v;
+    for (int k = static_cast<int>(rng() % 6); k >= 0; --k) v += pieces[rng() % pieces.size()];
+    json e = {{"source", "s"}, {"detail", {{"v", v}}}};
+    std::vector<uint32_t> got;
+    ASSERT_NO_FATAL_FAILURE(MatchAsBruteForce(index, patterns, e.dump(), &got));
+    candidates += index.last_candidates();
+  }
+  // An ECS task definition ARN is a candidate for its own family's pattern, not the other
+  // family's, and for the patterns looked up by short literals it has ("a", "def", the lone
+  // "*").
+  json ecs = {{"detail", {{"v", "arn:aws:ecs:us-east-1:1:task-definition/api:7"}}}};
+  std::vector<uint32_t> got;
+  ASSERT_NO_FATAL_FAILURE(MatchAsBruteForce(index, patterns, ecs.dump(), &got));
+  EXPECT_EQ(got, (std::vector<uint32_t>{0, 5, 6}));
+  EXPECT_EQ(index.last_candidates(), 5u);
+  EXPECT_LT(candidates, kEvents * wildcards.size() / 2);
+}
+
+// Prefixes and suffixes are looked up by their whole text, however long, so a hit proves them.
+TEST(PatternIndexTest, LongPrefixesAndSuffixesAreDecidedByTheIndex) {
+  const std::vector<std::string> texts = {
+      R"({"resources":[{"prefix":"arn:aws:ecs:us-east-1:123456789012:task/prod"}]})",
+      R"({"resources":[{"prefix":"arn:aws:ecs:us-east-1:123456789012:task/prod-eu"}]})",
+      R"({"detail":{"email":[{"suffix":"example.com"}]}})",
+      R"({"detail":{"email":[{"suffix":"example.org"}]}})",
+  };
+  PatternIndex index;
+  std::vector<EventPattern> patterns;
+  for (const auto& t : texts) {
+    patterns.push_back(EventPattern::Compile(t).value());
+    index.Add(patterns.back());
+  }
+  const std::vector<std::string> clusters = {"prod", "prod-eu", "staging", "pro"};
+  const std::vector<std::string> mails = {"a@example.com", "b@example.org", "c@example.net",
+                                          "example.com", "xample.com"};
+  std::mt19937 rng(9);
+  for (int i = 0; i < 500; ++i) {
+    json e = {
+        {"source", "s"},
+        {"resources",
+         {"arn:aws:ecs:us-east-1:123456789012:task/" + clusters[rng() % clusters.size()] + "/abc"}},
+        {"detail", {{"email", mails[rng() % mails.size()]}}}};
+    std::vector<uint32_t> got;
+    ASSERT_NO_FATAL_FAILURE(MatchAsBruteForce(index, patterns, e.dump(), &got));
+    EXPECT_EQ(index.last_candidates(), 0u) << e.dump();
+    EXPECT_EQ(index.last_decided(), got.size());
+  }
+}
+
 }  // namespace
 }  // namespace berth::events
