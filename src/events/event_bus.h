@@ -208,8 +208,9 @@ class EventBus {
   RecentEvent::Outcome* OutcomeOf(const PendingDelivery& d);
   void Attempt(uint64_t delivery_id);
   void OnOutcome(uint64_t delivery_id, InvokeOutcome outcome);
-  void DeadLetterDelivery(const PendingDelivery& d, const std::string& code,
-                          const std::string& message);
+  // Ends the delivery. `code` and `message` are copies: they may come from its route, which
+  // ending it can free.
+  void DeadLetterDelivery(const PendingDelivery& d, std::string code, std::string message);
   TargetInvoker* InvokerFor(const std::string& arn) const;
 
   void ArmSchedule(const std::string& rule_arn);

@@ -377,8 +377,7 @@ void EventBus::Attempt(uint64_t delivery_id) {
   if (!retry_timers_.empty()) retry_timers_.erase(delivery_id);
   PendingDelivery* d = outbox_->Find(delivery_id);
   if (!d || shut_down_) return;
-  std::shared_ptr<const DeliveryRoute> hold = d->route;  // outlives the delivery's Done
-  const DeliveryRoute& route = Fresh(*hold);
+  const DeliveryRoute& route = Fresh(*d->route);
   if (!route.parse_status.ok()) {
     return DeadLetterDelivery(*d, "InvalidTarget", route.parse_status.message());
   }
@@ -488,8 +487,8 @@ void EventBus::OnOutcome(uint64_t delivery_id, InvokeOutcome outcome) {
   });
 }
 
-void EventBus::DeadLetterDelivery(const PendingDelivery& pending, const std::string& code,
-                                  const std::string& message) {
+void EventBus::DeadLetterDelivery(const PendingDelivery& pending, std::string code,
+                                  std::string message) {
   Delivery d = ToDelivery(pending);  // `pending` is gone after Done below
   const DeliveryRoute& route = Fresh(*pending.route);
   const std::string& target_id = route.target.id;
