@@ -286,11 +286,12 @@ int main(int argc, char** argv) {
   // same sources (kOther*; kPlain: a set of its own).
   enum Variant { kPlain, kOtherSources, kOtherValues };
   std::vector<Variant> variant(sets.size(), kPlain);
-  auto hundred = std::find(rule_counts.begin(), rule_counts.end(), 100);
+  const size_t hundred =
+      std::find(rule_counts.begin(), rule_counts.end(), 100) - rule_counts.begin();
   auto add_variant = [&](Variant v, int n) {
-    const RuleSet& base = sets[hundred - rule_counts.begin()];
-    sets.push_back(v == kOtherSources ? WithOtherSources(base, n, 77)
-                                      : WithOtherValues(base, n, 78));
+    RuleSet set = v == kOtherSources ? WithOtherSources(sets[hundred], n, 77)
+                                     : WithOtherValues(sets[hundred], n, 78);
+    sets.push_back(std::move(set));
     rule_counts.push_back(n);
     variant.push_back(v);
     WriteRules(out_dir,
@@ -300,7 +301,7 @@ int main(int argc, char** argv) {
     full.push_back(MakeBus(sets.back().patterns, true));
     bare.push_back(MakeBus(sets.back().patterns, false));
   };
-  if (hundred != rule_counts.end()) {
+  if (hundred < rule_counts.size()) {
     if (other > 100) add_variant(kOtherSources, other);
     if (other_values > 100) add_variant(kOtherValues, other_values);
   }
