@@ -190,8 +190,12 @@ class EventBus {
   RouteTable* Routes(const std::string& bus);
   RouteEntry EntryFor(const Rule& rule);
   // The route's per-attempt lookups (invoker, counters, overlap tag), refreshed after any
-  // configuration change.
-  const DeliveryRoute& Fresh(const DeliveryRoute& route);
+  // configuration change. (Inline: every delivery asks three times.)
+  const DeliveryRoute& Fresh(const DeliveryRoute& route) {
+    if (route.epoch != config_epoch_) Refresh(route);
+    return route;
+  }
+  void Refresh(const DeliveryRoute& route);
 
   // Matches one event against a bus's rules and stages its deliveries.
   void Route(RouteTable& table, const FlatEvent& flat,

@@ -103,20 +103,16 @@ EventBus::RouteTable* EventBus::Routes(const std::string& bus) {
   return it == routes_.end() ? nullptr : &it->second;
 }
 
-const DeliveryRoute& EventBus::Fresh(const DeliveryRoute& route) {
-  if (route.epoch != config_epoch_) {
-    route.invoker = route.parse_status.ok() ? InvokerFor(route.target.arn) : nullptr;
-    route.rule_counters = &rule_counters_[route.rule_arn];
-    route.target_counters = &target_counters_[{route.rule_arn, route.target.id}];
-    auto rule = rules_.find(route.rule_arn);
-    route.skip_if_running =
-        rule != rules_.end() && RuleTagSays(rule->second, "berth:overlap", "skip");
-    route.has_input = HasInput(route.target.input);
-    route.whole_event =
-        !route.has_input && (!route.invoker || route.invoker->WholeEventByDefault());
-    route.epoch = config_epoch_;
-  }
-  return route;
+void EventBus::Refresh(const DeliveryRoute& route) {
+  route.invoker = route.parse_status.ok() ? InvokerFor(route.target.arn) : nullptr;
+  route.rule_counters = &rule_counters_[route.rule_arn];
+  route.target_counters = &target_counters_[{route.rule_arn, route.target.id}];
+  auto rule = rules_.find(route.rule_arn);
+  route.skip_if_running =
+      rule != rules_.end() && RuleTagSays(rule->second, "berth:overlap", "skip");
+  route.has_input = HasInput(route.target.input);
+  route.whole_event = !route.has_input && (!route.invoker || route.invoker->WholeEventByDefault());
+  route.epoch = config_epoch_;
 }
 
 // --- PutEvents ---
