@@ -112,6 +112,7 @@ void EventBus::Refresh(const DeliveryRoute& route) {
       rule != rules_.end() && RuleTagSays(rule->second, "berth:overlap", "skip");
   route.has_input = HasInput(route.target.input);
   route.whole_event = !route.has_input && (!route.invoker || route.invoker->WholeEventByDefault());
+  route.max_event_age_ms = route.target.retry.maximum_event_age_seconds * 1000LL;
   route.epoch = config_epoch_;
 }
 
@@ -374,15 +375,15 @@ void EventBus::Attempt(uint64_t delivery_id) {
   PendingDelivery* d = outbox_->Find(delivery_id);
   if (!d || shut_down_) return;
   const DeliveryRoute& route = Fresh(*d->route);
-  if (!route.parse_status.ok()) {
-    return DeadLetterDelivery(*d, "InvalidTarget", route.parse_status.message());
-  }
-  if (!route.invoker) {
+  if (!route.invoker) {  // (a target that does not parse has none either)
+    if (!route.parse_status.ok()) {
+      return DeadLetterDelivery(*d, "InvalidTarget", route.parse_status.message());
+    }
     return DeadLetterDelivery(*d, "UnsupportedTarget",
                               "berth cannot deliver to " + route.target.arn + ".");
   }
   TimeMs now = executor_.clock().NowMs();
-  if (now - d->first_ms > route.target.retry.maximum_event_age_seconds * 1000LL) {
+  if (now - d->first_ms > route.max_event_age_ms) {
     return DeadLetterDelivery(*d, "MaximumEventAgeExceeded",
                               "The event is older than MaximumEventAgeInSeconds.");
   }

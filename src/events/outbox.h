@@ -62,8 +62,9 @@ struct DeliveryRoute {
   mutable Counters* rule_counters = nullptr;
   mutable Counters* target_counters = nullptr;
   mutable bool skip_if_running = false;
-  mutable bool has_input = false;    // Input, InputPath or InputTransformer: rendered per event
-  mutable bool whole_event = false;  // no input, and the invoker then takes the whole event
+  mutable bool has_input = false;        // Input, InputPath or InputTransformer: rendered per event
+  mutable bool whole_event = false;      // no input, and the invoker then takes the whole event
+  mutable int64_t max_event_age_ms = 0;  // target.retry's MaximumEventAgeInSeconds
   std::string rule_arn;
   std::string rule_name;
   Target target;        // target.wire: the PutTargets form, journaled
