@@ -4,6 +4,7 @@
 #include <stdlib.h>
 
 #include <filesystem>
+#include <fstream>
 #include <regex>
 
 #include "common/fake_executor.h"
@@ -157,6 +158,41 @@ TEST_F(EventBusTest, AcknowledgedEventsSurviveARestartAndAreDeliveredThen) {
   ASSERT_TRUE(targets.ok());
   ASSERT_EQ(targets->size(), 1u);
   EXPECT_EQ((*targets)[0].arn, kFn);
+}
+
+// A journaled delivery whose target no longer parses (a journal from another version, edited
+// by hand) or that no invoker takes is dead-lettered at its first attempt, with the reason.
+TEST_F(EventBusTest, JournaledDeliveriesWithoutAUsableTargetAreDeadLettered) {
+  bus_.reset();
+  {
+    std::ofstream journal(dir_ + "/events/outbox.jsonl");
+    json bad_target = {{"Id", "t"}};  // no Arn
+    json no_invoker = {{"Id", "t"}, {"Arn", "arn:aws:sqs:us-east-1:123456789012:q"}};
+    int id = 1;
+    for (const json& target : {bad_target, no_invoker}) {
+      json j = {{"op", "enq"},
+                {"id", id++},
+                {"rule_arn", "arn:aws:events:us-east-1:123456789012:rule/r"},
+                {"rule_name", "r"},
+                {"target", target},
+                {"event_id", "e" + std::to_string(id)},
+                {"event", "{}"},
+                {"payload", "{}"},
+                {"first_ms", 0}};
+      journal << j.dump() << "\n";
+    }
+  }
+  Open();
+  EXPECT_EQ(bus_->pending_deliveries(), 2u);
+  exec_.RunPending();
+  EXPECT_EQ(bus_->pending_deliveries(), 0u);
+  ASSERT_EQ(bus_->dead_letters().size(), 2u);
+  EXPECT_EQ(bus_->dead_letters()[0].error_code, "InvalidTarget");
+  EXPECT_FALSE(bus_->dead_letters()[0].error_message.empty());
+  EXPECT_EQ(bus_->dead_letters()[1].error_code, "UnsupportedTarget");
+  EXPECT_EQ(bus_->dead_letters()[1].error_message,
+            "berth cannot deliver to arn:aws:sqs:us-east-1:123456789012:q.");
+  EXPECT_TRUE(invoker_.payloads.empty());
 }
 
 TEST_F(EventBusTest, ScheduleFiresOnTheMinuteWithAScheduledEvent) {
