@@ -113,7 +113,7 @@ const PatternIndex::Value* PatternIndex::FindValue(uint32_t path, Key key,
   }
 }
 
-void PatternIndex::AddString(uint32_t path, Key key, std::string_view text, Posting posting) {
+uint32_t PatternIndex::AddString(uint32_t path, Key key, std::string_view text, Posting posting) {
   Path& p = paths_[path];
   if (key == Key::kExact) {
     p.exact = true;
@@ -141,6 +141,7 @@ void PatternIndex::AddString(uint32_t path, Key key, std::string_view text, Post
       v->postings.back().bit != posting.bit) {
     v->postings.push_back(posting);
   }
+  return static_cast<uint32_t>(v - values_.data());
 }
 
 void PatternIndex::Rehash() {
@@ -173,6 +174,8 @@ void PatternIndex::Add(const EventPattern& pattern) {
     uint32_t bits = 0;
     bool decidable = true;
     std::vector<uint8_t> field_bits;
+    std::vector<StringField> string_fields;
+    bool other_indexed = false;
     for (const pi::FieldRule& field : branch) {
       if (!Indexable(*field.spec) || bits == 64) {
         decidable = false;
@@ -182,39 +185,48 @@ void PatternIndex::Add(const EventPattern& pattern) {
       const uint32_t path = PathIndex(field.path, field.hash);
       const uint32_t bit = bits++;
       field_bits.push_back(static_cast<uint8_t>(bit));
+      // A field whose every value is a string lookup may later be checked on the branches hit
+      // instead of posted (Settle); it is recorded with the values it looks up.
+      StringField looked_up{bit, {}};
+      bool strings_only = true;
       for (const pi::ValueMatcher& m : field.spec->matchers) {
         Path& p = paths_[path];
         const bool exact = LookupOf(m) == Lookup::kProof;
         const Posting posting{id, exact ? bit : bit | kInexact};
+        auto add_string = [&](Key key, std::string_view text) {
+          looked_up.values.push_back({AddString(path, key, text, posting), !exact});
+        };
         switch (m.kind) {
           case Kind::kString:
-            AddString(path, Key::kExact, m.text, posting);
+            add_string(Key::kExact, m.text);
             break;
           case Kind::kPrefix:
             if (m.text.empty()) {
               p.any_string.push_back(posting);
+              strings_only = false;
             } else {
-              AddString(path, Key::kPrefix, m.text, posting);
+              add_string(Key::kPrefix, m.text);
             }
             break;
           case Kind::kSuffix:
             if (m.text.empty()) {
               p.any_string.push_back(posting);
+              strings_only = false;
             } else {
-              AddString(path, Key::kSuffix, m.text, posting);
+              add_string(Key::kSuffix, m.text);
             }
             break;
           case Kind::kEqualsIgnoreCase:
-            AddString(path, Key::kLower, m.ci.ascii_lower, posting);
+            add_string(Key::kLower, m.ci.ascii_lower);
             break;
           case Kind::kPrefixIgnoreCase:
           case Kind::kSuffixIgnoreCase:
             if (m.ci.ascii_lower.empty()) {
               p.any_string.push_back(posting);
+              strings_only = false;
             } else {
-              AddString(path,
-                        m.kind == Kind::kPrefixIgnoreCase ? Key::kLowerPrefix : Key::kLowerSuffix,
-                        m.ci.ascii_lower, posting);
+              add_string(m.kind == Kind::kPrefixIgnoreCase ? Key::kLowerPrefix : Key::kLowerSuffix,
+                         m.ci.ascii_lower);
             }
             break;
           case Kind::kWildcard: {
@@ -224,7 +236,7 @@ void PatternIndex::Add(const EventPattern& pattern) {
             // on a tie.
             const auto& segments = m.wildcard.segments;
             if (segments.size() == 1) {
-              AddString(path, Key::kExact, segments[0], posting);
+              add_string(Key::kExact, segments[0]);
               break;
             }
             size_t middle = 0;  // the longest literal between two '*', if any
@@ -236,15 +248,15 @@ void PatternIndex::Add(const EventPattern& pattern) {
             const size_t inner = middle == 0 ? 0 : segments[middle].size();
             if (head == 0 && tail == 0 && inner == 0) {
               p.any_string.push_back(posting);
+              strings_only = false;
             } else if (head >= tail && head >= inner) {
-              AddString(path, Key::kPrefix, segments.front(), posting);
+              add_string(Key::kPrefix, segments.front());
             } else if (tail >= inner) {
-              AddString(path, Key::kSuffix, segments.back(), posting);
+              add_string(Key::kSuffix, segments.back());
             } else {
               const std::string& lit = segments[middle];
               const size_t w = std::min(lit.size(), kContainsWindow);
-              AddString(path, Key::kContains, std::string_view(lit).substr(lit.size() - w),
-                        posting);
+              add_string(Key::kContains, std::string_view(lit).substr(lit.size() - w));
             }
             break;
           }
@@ -256,36 +268,101 @@ void PatternIndex::Add(const EventPattern& pattern) {
             r.size = m.ip.low.size;
             r.posting = posting;
             p.ips.push_back(r);
+            strings_only = false;
             break;
           }
           case Kind::kNumber:
             p.numbers.push_back({m.micros, m.micros, false, false, posting});
+            strings_only = false;
             break;
           case Kind::kRange:
             p.numbers.push_back({m.low, m.high, m.low_open, m.high_open, posting});
+            strings_only = false;
             break;
           case Kind::kTrue:
             p.trues.push_back(posting);
+            strings_only = false;
             break;
           case Kind::kFalse:
             p.falses.push_back(posting);
+            strings_only = false;
             break;
           case Kind::kNull:
             p.nulls.push_back(posting);
+            strings_only = false;
             break;
           case Kind::kExists:
             p.any_leaf.push_back(posting);
+            strings_only = false;
             break;
           default:
             break;  // not Indexable
         }
       }
+      if (strings_only) {
+        string_fields.push_back(std::move(looked_up));
+      } else {
+        other_indexed = true;
+      }
     }
     branches_.push_back({index, static_cast<uint32_t>(k), bits == 64 ? ~0ULL : (1ULL << bits) - 1,
-                         decidable, std::move(field_bits)});
+                         decidable, std::move(field_bits), std::move(string_fields),
+                         other_indexed});
   }
   masks_.resize(branches_.size(), 0);
   proven_.resize(branches_.size(), 0);
+  settled_ = false;
+}
+
+// Which string fields are posted and which are checked on the branches hit. A value many
+// branches look up (a `source` or `detail-type` most rules share) would touch all of them for
+// every event of that source, though most are then ruled out by a rarer field. So a branch
+// keeps posted its rarest string field (or its fields of other kinds, which are always
+// posted), and each of its other string fields whose values have more than kCommon postings is
+// resolved after the lookups instead, from which values the event's leaves were found to
+// have — only on the branches that the posted fields hit.
+void PatternIndex::Settle() const {
+  constexpr size_t kCommon = 8;
+  auto weight = [&](const StringField& f) {
+    size_t w = 0;
+    for (const auto& [value, inexact] : f.values) w += values_[value].postings.size();
+    return w;
+  };
+  deferred_.assign(branches_.size(), {});
+  std::vector<uint64_t> deferred_bits(branches_.size(), 0);
+  for (uint32_t b = 0; b < branches_.size(); ++b) {
+    const Branch& branch = branches_[b];
+    size_t keep = branch.string_fields.size();  // the rarest, when nothing else is posted
+    if (!branch.other_indexed) {
+      for (size_t f = 0; f < branch.string_fields.size(); ++f) {
+        if (keep == branch.string_fields.size() ||
+            weight(branch.string_fields[f]) < weight(branch.string_fields[keep])) {
+          keep = f;
+        }
+      }
+    }
+    for (size_t f = 0; f < branch.string_fields.size(); ++f) {
+      const StringField& field = branch.string_fields[f];
+      if (f == keep || weight(field) <= kCommon) continue;
+      deferred_[b].push_back(&field);
+      deferred_bits[b] |= 1ULL << field.bit;
+    }
+  }
+  active_.assign(values_.size(), {});
+  checked_.assign(values_.size(), 0);
+  for (uint32_t v = 0; v < values_.size(); ++v) {
+    for (const Posting& p : values_[v].postings) {
+      if ((deferred_bits[p.branch] >> (p.bit & 63)) & 1) {
+        checked_[v] = 1;
+      } else {
+        active_[v].push_back(p);
+      }
+    }
+  }
+  seen_any_.assign(values_.size(), 0);
+  seen_free_.assign(values_.size(), 0);
+  stamp_ = 0;
+  settled_ = true;
 }
 
 void PatternIndex::Hit(const Posting& p) const {
@@ -297,7 +374,14 @@ void PatternIndex::Hit(const Posting& p) const {
 }
 
 void PatternIndex::HitString(uint32_t path, Key key, std::string_view text) const {
-  if (const Value* v = FindValue(path, key, text)) HitAll(v->postings);
+  const Value* v = FindValue(path, key, text);
+  if (v == nullptr) return;
+  const size_t id = static_cast<size_t>(v - values_.data());
+  if (checked_[id]) {  // some branch checks this value itself (Settle)
+    seen_any_[id] = stamp_;
+    if (!leaf_in_array_) seen_free_[id] = stamp_;
+  }
+  HitAll(active_[id]);
 }
 
 template <typename Leaves>
@@ -382,6 +466,12 @@ void PatternIndex::HitLeaves(uint32_t pidx, const Leaves& leaves, uint32_t begin
 
 void PatternIndex::Match(const FlatEvent& event, std::vector<uint32_t>* out) const {
   const pi::FlatEventData& e = *event.data_;
+  if (!settled_) Settle();
+  if (++stamp_ == 0) {  // (after 2^32 events: the stamps start again)
+    std::fill(seen_any_.begin(), seen_any_.end(), 0);
+    std::fill(seen_free_.begin(), seen_free_.end(), 0);
+    stamp_ = 1;
+  }
   touched_.clear();
   // Both sides are sorted by (hash, path): one merge finds the indexed paths the event has.
   size_t f = 0;
@@ -403,6 +493,17 @@ void PatternIndex::Match(const FlatEvent& event, std::vector<uint32_t>* out) con
     if (c >= 0) ++j;
   }
   leaf_in_array_ = false;
+  // The fields the branches hit check themselves: hit (and proven) as their lookups would have.
+  for (uint32_t b : touched_) {
+    for (const StringField* field : deferred_[b]) {
+      const uint64_t bit = 1ULL << field->bit;
+      for (const auto& [value, inexact] : field->values) {
+        if (seen_any_[value] != stamp_) continue;
+        masks_[b] |= bit;
+        if (!inexact && seen_free_[value] == stamp_) proven_[b] |= bit;
+      }
+    }
+  }
   // A pattern matches when one of its branches does, and a branch can only match when each of
   // its indexed fields was hit (a full mask). Such a branch matches outright when every field
   // is indexed and proven; otherwise it is verified, leaving out the fields already proven (a

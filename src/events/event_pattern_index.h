@@ -104,6 +104,12 @@ class PatternIndex {
     std::vector<IpRange> ips;
     std::vector<Posting> any_leaf, any_string, trues, falses, nulls;
   };
+  // An indexed field whose values are all looked up as strings: the values (ids in values_)
+  // and whether a hit through each only makes the field possible.
+  struct StringField {
+    uint32_t bit;
+    std::vector<std::pair<uint32_t, bool>> values;  // (value, inexact)
+  };
   struct Branch {
     uint32_t pattern;
     uint32_t in_pattern;  // its place among the pattern's branches
@@ -112,11 +118,15 @@ class PatternIndex {
     // leaf outside arrays of objects), the branch matches with no more work.
     bool decidable;
     std::vector<uint8_t> field_bits;  // by field of the branch: its bit, or kNoBit
+    std::vector<StringField> string_fields;
+    bool other_indexed;  // it has an indexed field of another kind (number, IP, exists, …)
   };
   static constexpr uint8_t kNoBit = 0xFF;
 
   uint32_t PathIndex(const std::string& path, uint64_t hash);
-  void AddString(uint32_t path, Key key, std::string_view text, Posting posting);
+  // Returns the value's id (its index in values_).
+  uint32_t AddString(uint32_t path, Key key, std::string_view text, Posting posting);
+  void Settle() const;
   const Value* FindValue(uint32_t path, Key key, std::string_view text) const;
   void Rehash();
   void Hit(const Posting& p) const;
@@ -135,6 +145,12 @@ class PatternIndex {
   std::vector<uint32_t> table_;  // open addressing over values_: index + 1, 0 = empty
   std::vector<Branch> branches_;
   std::vector<uint32_t> always_;  // patterns tried for every event
+  // Settled by the first Match after an Add (see Settle): by value, the postings its lookups
+  // hit and whether a branch checks it itself; by branch, the string fields it checks itself.
+  mutable bool settled_ = false;
+  mutable std::vector<std::vector<Posting>> active_;
+  mutable std::vector<uint8_t> checked_;
+  mutable std::vector<std::vector<const StringField*>> deferred_;
   // Scratch of Match.
   mutable std::vector<uint64_t> masks_;   // by branch: the bits hit
   mutable std::vector<uint64_t> proven_;  // by branch: the bits hit exactly, outside arrays
@@ -142,6 +158,9 @@ class PatternIndex {
   mutable std::vector<uint32_t> touched_;
   mutable std::vector<uint32_t> decided_;
   mutable std::vector<uint32_t> candidates_;  // branches to verify
+  // By value: the stamp of the last Match that found it at a leaf (any; outside arrays).
+  mutable std::vector<uint32_t> seen_any_, seen_free_;
+  mutable uint32_t stamp_ = 0;
   mutable std::string lowered_;
   mutable size_t last_candidates_ = 0;
   mutable size_t last_decided_ = 0;

@@ -492,6 +492,66 @@ TEST(PatternIndexTest, WildcardsAreLookedUpByTheirLongestLiteral) {
   EXPECT_LT(candidates, kEvents * wildcards.size() / 2);
 }
 
+// Values most patterns share (a source, a detail-type) are not posted to every branch that
+// looks them up: those branches check them once a rarer field has hit them. Matches stay
+// exactly those of trying every pattern, with shared values exact and inexact (wildcards,
+// case-insensitive), in $or branches and on leaves inside arrays of objects.
+TEST(PatternIndexTest, SharedValuesAreCheckedOnTheBranchesHit) {
+  const std::vector<std::string> sources = {"app.a", "app.b"};
+  const std::vector<std::string> types = {"Order Placed", "Order Shipped"};
+  const std::vector<std::string> states = {"NEW", "PAID", "SHIPPED", "LOST", "BACK", "HELD"};
+  std::mt19937 rng(21);
+  auto pick = [&](const std::vector<std::string>& v) { return v[rng() % v.size()]; };
+  PatternIndex index;
+  std::vector<EventPattern> patterns;
+  for (int i = 0; i < 300; ++i) {
+    json p = {{"source", {pick(sources)}}};
+    switch (rng() % 6) {
+      case 0:
+        p["detail-type"] = {pick(types)};
+        p["detail"] = {{"state", {pick(states)}}};
+        break;
+      case 1:  // the shared values inexact
+        p["detail-type"] = {{{"wildcard", "Order *"}}};
+        p["detail"] = {{"state", {{{"equals-ignore-case", pick(states)}}}}};
+        break;
+      case 2:  // a rare field of another kind
+        p["detail"] = {{"n", {{{"numeric", {">", static_cast<int>(rng() % 10)}}}}},
+                       {"who", {{{"prefix", "app"}}}}};
+        break;
+      case 3:  // inside an array of objects
+        p["detail"] = {{"items", {{"sku", {pick(states)}}, {"kind", {"book"}}}}};
+        break;
+      case 4:  // $or over a shared and a rare value
+        p = {{"$or", json::array({{{"source", {pick(sources)}}, {"detail-type", {pick(types)}}},
+                                  {{"detail", {{"state", {pick(states)}}}}}})}};
+        break;
+      default:  // only shared values
+        p["detail-type"] = {pick(types)};
+        break;
+    }
+    patterns.push_back(EventPattern::Compile(p.dump()).value());
+    index.Add(patterns.back());
+  }
+  size_t matched = 0;
+  for (int i = 0; i < 1000; ++i) {
+    json d = {{"state", pick(states)}, {"who", rng() % 2 ? "app-1" : "web"}};
+    if (rng() % 2) d["n"] = static_cast<int>(rng() % 12);
+    if (rng() % 3 == 0) d["state"] = json::array({pick(states), pick(states)});
+    json items = json::array();
+    for (int k = static_cast<int>(rng() % 3); k > 0; --k) {
+      items.push_back({{"sku", pick(states)}, {"kind", rng() % 2 ? "book" : "pen"}});
+    }
+    d["items"] = items;
+    json e = {{"source", pick(sources)}, {"detail-type", pick(types)}, {"detail", d}};
+    if (rng() % 4 == 0) e["detail-type"] = "order placed";
+    std::vector<uint32_t> got;
+    ASSERT_NO_FATAL_FAILURE(MatchAsBruteForce(index, patterns, e.dump(), &got));
+    matched += got.size();
+  }
+  EXPECT_GT(matched, 5000u);
+}
+
 // Prefixes and suffixes are looked up by their whole text, however long, so a hit proves them.
 TEST(PatternIndexTest, LongPrefixesAndSuffixesAreDecidedByTheIndex) {
   const std::vector<std::string> texts = {
