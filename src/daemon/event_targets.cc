@@ -120,26 +120,25 @@ bool LogGroupInvoker::Handles(const std::string& arn) const {
   return arn.rfind("arn:aws:logs:", 0) == 0 && arn.find(":log-group:") != std::string::npos;
 }
 
-void LogGroupInvoker::Invoke(const events::Invocation& inv,
-                             std::function<void(InvokeOutcome)> done) {
+std::optional<InvokeOutcome> LogGroupInvoker::InvokeNow(const events::Invocation& inv) {
   std::string group = After(inv.target->value("Arn", ""), ":log-group:");
   if (group.size() >= 2 && group.compare(group.size() - 2, 2, ":*") == 0) {
     group.resize(group.size() - 2);
   }
   if (group.empty()) {
-    return done(Outcome(InvokeOutcome::kFailed, "InvalidParameter", "No log group in the ARN."));
+    return Outcome(InvokeOutcome::kFailed, "InvalidParameter", "No log group in the ARN.");
   }
   if (!store_.DescribeGroup(group).ok()) {
     Status st = store_.CreateGroup(group, {});
     if (!st.ok() && st.code() != Code::kAlreadyExists) {
-      return done(Outcome(InvokeOutcome::kFailed, "InvalidParameter", st.message()));
+      return Outcome(InvokeOutcome::kFailed, "InvalidParameter", st.message());
     }
   }
   std::string stream = inv.rule_name.empty() ? "events" : std::string(inv.rule_name);
   Status st =
       store_.Append(group, stream, {{clock_.NowMs(), std::string(inv.payload)}}, true, true);
-  if (!st.ok()) return done(Outcome(InvokeOutcome::kRetryable, "LogsError", st.message()));
-  done(InvokeOutcome{});
+  if (!st.ok()) return Outcome(InvokeOutcome::kRetryable, "LogsError", st.message());
+  return InvokeOutcome{};
 }
 
 }  // namespace berth::daemon

@@ -413,6 +413,63 @@ class LaterInvoker : public TargetInvoker {
   std::vector<std::string> payloads, rules;
 };
 
+// An invoker that answers at once (InvokeNow) is never called through Invoke.
+class NowInvoker : public TargetInvoker {
+ public:
+  bool Handles(const std::string& arn) const override {
+    return arn.rfind("arn:aws:lambda:", 0) == 0;
+  }
+  void Invoke(const Invocation&, std::function<void(InvokeOutcome)> done) override {
+    ++invokes;
+    done(InvokeOutcome{});
+  }
+  std::optional<InvokeOutcome> InvokeNow(const Invocation& inv) override {
+    payloads.emplace_back(inv.payload);
+    InvokeOutcome o;
+    o.kind = next;
+    o.error_code = next == InvokeOutcome::kDelivered ? "" : "LogsError";
+    return o;
+  }
+  InvokeOutcome::Kind next = InvokeOutcome::kDelivered;
+  int invokes = 0;
+  std::vector<std::string> payloads;
+};
+
+TEST_F(EventBusTest, InvokersThatAnswerAtOnceGetRetriesAndDeadLettersToo) {
+  NowInvoker now;
+  bus_.reset();
+  BusOptions o;
+  o.data_dir = dir_;
+  o.retry_base_ms = 1000;
+  auto b = EventBus::Open(exec_, o);
+  ASSERT_TRUE(b.ok());
+  bus_ = std::move(*b);
+  bus_->AddInvoker(&now);
+  bus_->Start();
+  AddRule("r", R"({"source":["app"]})",
+          {{"Id", "t"}, {"Arn", kFn}, {"RetryPolicy", {{"MaximumRetryAttempts", 2}}}});
+  const std::string arn = bus_->DescribeRule("", "r")->arn;
+  Put("app", R"({"n":1})");
+  exec_.RunPending();
+  ASSERT_EQ(now.payloads.size(), 1u);
+  EXPECT_NE(now.payloads[0].find(R"("detail":{"n":1})"), std::string::npos);
+  EXPECT_STREQ(bus_->recent().back().outcomes[0].state, "delivered");
+  EXPECT_EQ(bus_->RuleCounters(arn).delivered, 1u);
+  now.next = InvokeOutcome::kRetryable;
+  Put("app", R"({"n":2})");
+  exec_.RunPending();
+  EXPECT_STREQ(bus_->recent().back().outcomes[0].state, "retrying");
+  exec_.Advance(60000);
+  EXPECT_EQ(now.payloads.size(), 4u);  // 1 + 1 attempt + 2 retries
+  ASSERT_EQ(bus_->dead_letters().size(), 1u);
+  EXPECT_EQ(bus_->dead_letters()[0].error_code, "LogsError");
+  EXPECT_STREQ(bus_->recent().back().outcomes[0].state, "dead");
+  EXPECT_EQ(bus_->recent().back().outcomes[0].attempts, 3);
+  EXPECT_EQ(bus_->pending_deliveries(), 0u);
+  EXPECT_EQ(now.invokes, 0);
+  bus_.reset();  // before `now`, which the bus points at
+}
+
 TEST_F(EventBusTest, OutcomesReportedLaterOrBeforeInvokeReturnsBothEndTheDelivery) {
   LaterInvoker later;
   bus_.reset();

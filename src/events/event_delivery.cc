@@ -404,6 +404,9 @@ void EventBus::Attempt(uint64_t delivery_id) {
   }
   inv.event_id = d->event->id;
   inv.skip_if_running = route.skip_if_running;
+  if (std::optional<InvokeOutcome> now = route.invoker->InvokeNow(inv)) {
+    return OnOutcome(delivery_id, std::move(*now));
+  }
   SyncOutcome sync;
   sync.delivery_id = delivery_id;
   SyncOutcome* outer = sync_outcome_;  // (an Invoke may start another delivery's attempt)

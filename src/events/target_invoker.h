@@ -9,6 +9,7 @@
 
 #include <functional>
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -43,6 +44,12 @@ class TargetInvoker {
   // ECS, which then gets no overrides).
   virtual bool WholeEventByDefault() const { return true; }
   virtual void Invoke(const Invocation& invocation, std::function<void(InvokeOutcome)> done) = 0;
+  // An invoker whose work is done at once (a log group write, an in-memory target) may answer
+  // here instead, sparing the bus the callback: the outcome, and Invoke is not called; nullopt
+  // (the default) asks for Invoke.
+  virtual std::optional<InvokeOutcome> InvokeNow(const Invocation& invocation) {
+    return std::nullopt;
+  }
 };
 
 }  // namespace berth::events
