@@ -181,7 +181,7 @@ class EventBus {
     const Rule* rule = nullptr;
     std::string name;                                          // rule->name, at hand
     Counters* counters = nullptr;                              // rule_counters_[rule->arn]
-    std::vector<std::shared_ptr<const DeliveryRoute>> routes;  // one per target
+    std::vector<LocalPtr<const DeliveryRoute>> routes;  // one per target
   };
   struct RouteTable {
     PatternIndex index;  // pattern i is entries[i]'s
@@ -199,8 +199,8 @@ class EventBus {
 
   // Matches one event against a bus's rules and stages its deliveries.
   void Route(RouteTable& table, const FlatEvent& flat,
-             const std::shared_ptr<const DeliveryEvent>& event, TimeMs now, RecentEvent* recent);
-  void Enqueue(const RouteEntry& entry, const std::shared_ptr<const DeliveryEvent>& event,
+             const LocalPtr<const DeliveryEvent>& event, TimeMs now, RecentEvent* recent);
+  void Enqueue(const RouteEntry& entry, const LocalPtr<const DeliveryEvent>& event,
                TimeMs now, RecentEvent* recent, std::optional<nlohmann::json>* envelope);
   // A staged event for `berth events`, empty, with its seq (the next ones in order).
   RecentEvent& StageRecent(TimeMs now);

@@ -79,7 +79,7 @@ EventBus::RouteEntry EventBus::EntryFor(const Rule& rule) {
   e.name = rule.name;
   e.counters = &rule_counters_[rule.arn];
   for (const Target& t : rule.targets) {
-    auto route = std::make_shared<DeliveryRoute>();
+    auto route = boost::make_local_shared<DeliveryRoute>();
     route->rule_arn = rule.arn;
     route->rule_name = rule.name;
     route->target = t;
@@ -190,7 +190,7 @@ std::vector<PutEventsResult> EventBus::PutEvents(const std::vector<EventEntry>& 
       bus = ResolveBus(e.bus);
       table = bus.ok() ? Routes(*bus) : nullptr;
     }
-    auto event = std::make_shared<DeliveryEvent>();
+    auto event = boost::make_local_shared<DeliveryEvent>();
     event->id = NextEventId();
     EventEnvelope envelope{event->id,
                            e.detail_type,
@@ -235,7 +235,7 @@ void EventBus::PublishServiceEvent(const std::string& source, const std::string&
   if (shut_down_) return;
   TimeMs now = executor_.clock().NowMs();
   RouteTable* table = Routes("default");
-  auto event = std::make_shared<DeliveryEvent>();
+  auto event = boost::make_local_shared<DeliveryEvent>();
   event->id = NextEventId();
   EventEnvelope envelope{event->id,      detail_type,
                          source,         options_.account_id,
@@ -255,7 +255,7 @@ void EventBus::PublishServiceEvent(const std::string& source, const std::string&
 }
 
 void EventBus::Route(RouteTable& table, const FlatEvent& flat,
-                     const std::shared_ptr<const DeliveryEvent>& event, TimeMs now,
+                     const LocalPtr<const DeliveryEvent>& event, TimeMs now,
                      RecentEvent* recent) {
   matched_.clear();
   table.index.Match(flat, &matched_);
@@ -268,7 +268,7 @@ void EventBus::Route(RouteTable& table, const FlatEvent& flat,
   for (uint32_t i : matched_) Enqueue(table.entries[i], event, now, recent, &envelope);
 }
 
-void EventBus::Enqueue(const RouteEntry& entry, const std::shared_ptr<const DeliveryEvent>& event,
+void EventBus::Enqueue(const RouteEntry& entry, const LocalPtr<const DeliveryEvent>& event,
                        TimeMs now, RecentEvent* recent, std::optional<json>* envelope) {
   recent->matched_rules.push_back(entry.name);
   ++entry.counters->matched;
@@ -292,7 +292,7 @@ void EventBus::Enqueue(const RouteEntry& entry, const std::shared_ptr<const Deli
         staged_deliveries_.pop_back();
         continue;
       }
-      d.payload = std::make_shared<const std::string>(std::move(*payload));
+      d.payload = boost::make_local_shared<const std::string>(std::move(*payload));
     } else {
       d.whole_event = route.whole_event;
     }
@@ -598,7 +598,7 @@ void EventBus::FireSchedule(const std::string& rule_arn, TimeMs at) {
   if (it == rules_.end() || !it->second.enabled() || !it->second.schedule) return;
   const Rule& r = it->second;
   TimeMs now = executor_.clock().NowMs();
-  auto event = std::make_shared<DeliveryEvent>();
+  auto event = boost::make_local_shared<DeliveryEvent>();
   event->id = NextEventId();
   std::vector<std::string> resources{r.arn};
   EventEnvelope envelope{event->id,    "Scheduled Event", "aws.events", options_.account_id,

@@ -79,7 +79,7 @@ Delivery ToDelivery(const PendingDelivery& p) {
 }
 
 PendingDelivery FromDelivery(const Delivery& d) {
-  auto route = std::make_shared<DeliveryRoute>();
+  auto route = boost::make_local_shared<DeliveryRoute>();
   route->rule_arn = d.rule_arn;
   route->rule_name = d.rule_name;
   auto target = ParseTarget(d.target);
@@ -93,7 +93,7 @@ PendingDelivery FromDelivery(const Delivery& d) {
       route->target.arn = d.target.value("Arn", "");
     }
   }
-  auto event = std::make_shared<DeliveryEvent>();
+  auto event = boost::make_local_shared<DeliveryEvent>();
   event->id = d.event_id;
   event->text = d.event;
   PendingDelivery p;
@@ -101,7 +101,7 @@ PendingDelivery FromDelivery(const Delivery& d) {
   p.route = std::move(route);
   p.whole_event = d.payload == d.event;
   if (!p.whole_event && !d.payload.empty()) {
-    p.payload = std::make_shared<const std::string>(d.payload);
+    p.payload = boost::make_local_shared<const std::string>(d.payload);
   }
   p.event = std::move(event);
   p.first_ms = d.first_ms;

@@ -16,6 +16,8 @@
 // Threads: the control thread only.
 #pragma once
 
+#include <boost/smart_ptr/local_shared_ptr.hpp>
+#include <boost/smart_ptr/make_local_shared.hpp>
 #include <cstdint>
 #include <map>
 #include <memory>
@@ -28,6 +30,11 @@
 #include "events/bus_types.h"
 
 namespace berth::events {
+
+// Routes, events and payloads are shared by one bus's deliveries and recent-traffic records,
+// all on its control thread: their counts need no atomic operations (a delivery copies three).
+template <typename T>
+using LocalPtr = boost::local_shared_ptr<T>;
 
 struct Delivery {
   uint64_t id = 0;
@@ -79,12 +86,12 @@ struct DeliveryEvent {
 
 struct PendingDelivery {
   uint64_t id = 0;
-  std::shared_ptr<const DeliveryRoute> route;  // never null while pending
-  std::shared_ptr<const DeliveryEvent> event;
+  LocalPtr<const DeliveryRoute> route;  // never null while pending
+  LocalPtr<const DeliveryEvent> event;
   // What the target receives: the event's text itself when whole_event, else *payload
   // (nullptr = nothing, "").
   bool whole_event = false;
-  std::shared_ptr<const std::string> payload;
+  LocalPtr<const std::string> payload;
   TimeMs first_ms = 0;
   int attempts = 0;         // not journaled: restarts begin counting again
   uint64_t recent_seq = 0;  // the bus's RecentEvent for it (0: find it by event id)

@@ -12,23 +12,24 @@ namespace {
 
 using nlohmann::json;
 
-std::shared_ptr<const DeliveryRoute> Route(const std::string& rule) {
-  auto r = std::make_shared<DeliveryRoute>();
+LocalPtr<const DeliveryRoute> Route(const std::string& rule) {
+  auto r = boost::make_local_shared<DeliveryRoute>();
   r->rule_arn = "arn:aws:events:us-east-1:123456789012:rule/" + rule;
   r->rule_name = rule;
   r->target = ParseTarget({{"Id", "t"}, {"Arn", "arn:aws:lambda:us-east-1:1:function:f"}}).value();
   return r;
 }
 
-PendingDelivery Make(const std::shared_ptr<const DeliveryRoute>& route, int n, bool whole) {
-  auto event = std::make_shared<DeliveryEvent>();
+PendingDelivery Make(const LocalPtr<const DeliveryRoute>& route, int n, bool whole) {
+  auto event = boost::make_local_shared<DeliveryEvent>();
   event->id = "event-" + std::to_string(n);
   event->text = R"({"n":)" + std::to_string(n) + "}";
   PendingDelivery d;
   d.route = route;
   d.event = event;
   d.whole_event = whole;
-  if (!whole) d.payload = std::make_shared<const std::string>("payload " + std::to_string(n));
+  if (!whole)
+    d.payload = boost::make_local_shared<const std::string>("payload " + std::to_string(n));
   d.first_ms = 1000 + n;
   return d;
 }

@@ -28,7 +28,7 @@ struct RecentEvent {
   std::vector<std::string> matched_rules;
   // One delivery of the event: small, and nothing to copy per delivery but a shared route.
   struct Outcome {
-    std::shared_ptr<const DeliveryRoute> route;  // never null
+    LocalPtr<const DeliveryRoute> route;  // never null
     const char* state = "pending";  // pending | delivered | retrying | dead | skipped | failed
     int attempts = 0;
     std::string error;
