@@ -328,7 +328,8 @@ void PatternIndex::Settle() const {
     for (const auto& [value, inexact] : f.values) w += values_[value].postings.size();
     return w;
   };
-  deferred_.assign(branches_.size(), {});
+  deferred_start_.assign(1, 0);
+  deferred_.clear();
   std::vector<uint64_t> deferred_bits(branches_.size(), 0);
   for (uint32_t b = 0; b < branches_.size(); ++b) {
     const Branch& branch = branches_[b];
@@ -344,9 +345,12 @@ void PatternIndex::Settle() const {
     for (size_t f = 0; f < branch.string_fields.size(); ++f) {
       const StringField& field = branch.string_fields[f];
       if (f == keep || weight(field) <= kCommon) continue;
-      deferred_[b].push_back(&field);
+      for (const auto& [value, inexact] : field.values) {
+        deferred_.push_back({value, static_cast<uint8_t>(field.bit), inexact});
+      }
       deferred_bits[b] |= 1ULL << field.bit;
     }
+    deferred_start_.push_back(static_cast<uint32_t>(deferred_.size()));
   }
   active_.assign(values_.size(), {});
   checked_.assign(values_.size(), 0);
@@ -359,8 +363,7 @@ void PatternIndex::Settle() const {
       }
     }
   }
-  seen_any_.assign(values_.size(), 0);
-  seen_free_.assign(values_.size(), 0);
+  seen_.assign(values_.size(), {});
   stamp_ = 0;
   settled_ = true;
 }
@@ -378,8 +381,8 @@ void PatternIndex::HitString(uint32_t path, Key key, std::string_view text) cons
   if (v == nullptr) return;
   const size_t id = static_cast<size_t>(v - values_.data());
   if (checked_[id]) {  // some branch checks this value itself (Settle)
-    seen_any_[id] = stamp_;
-    if (!leaf_in_array_) seen_free_[id] = stamp_;
+    seen_[id].any = stamp_;
+    if (!leaf_in_array_) seen_[id].free = stamp_;
   }
   HitAll(active_[id]);
 }
@@ -468,8 +471,7 @@ void PatternIndex::Match(const FlatEvent& event, std::vector<uint32_t>* out) con
   const pi::FlatEventData& e = *event.data_;
   if (!settled_) Settle();
   if (++stamp_ == 0) {  // (after 2^32 events: the stamps start again)
-    std::fill(seen_any_.begin(), seen_any_.end(), 0);
-    std::fill(seen_free_.begin(), seen_free_.end(), 0);
+    std::fill(seen_.begin(), seen_.end(), Seen{});
     stamp_ = 1;
   }
   touched_.clear();
@@ -495,13 +497,13 @@ void PatternIndex::Match(const FlatEvent& event, std::vector<uint32_t>* out) con
   leaf_in_array_ = false;
   // The fields the branches hit check themselves: hit (and proven) as their lookups would have.
   for (uint32_t b : touched_) {
-    for (const StringField* field : deferred_[b]) {
-      const uint64_t bit = 1ULL << field->bit;
-      for (const auto& [value, inexact] : field->values) {
-        if (seen_any_[value] != stamp_) continue;
-        masks_[b] |= bit;
-        if (!inexact && seen_free_[value] == stamp_) proven_[b] |= bit;
-      }
+    for (uint32_t k = deferred_start_[b]; k < deferred_start_[b + 1]; ++k) {
+      const DeferredValue& d = deferred_[k];
+      const Seen& seen = seen_[d.value];
+      if (seen.any != stamp_) continue;
+      const uint64_t bit = 1ULL << d.bit;
+      masks_[b] |= bit;
+      if (!d.inexact && seen.free == stamp_) proven_[b] |= bit;
     }
   }
   // A pattern matches when one of its branches does, and a branch can only match when each of

@@ -150,7 +150,14 @@ class PatternIndex {
   mutable bool settled_ = false;
   mutable std::vector<std::vector<Posting>> active_;
   mutable std::vector<uint8_t> checked_;
-  mutable std::vector<std::vector<const StringField*>> deferred_;
+  // The values branch b checks itself: deferred_[deferred_start_[b], deferred_start_[b + 1]).
+  struct DeferredValue {
+    uint32_t value;
+    uint8_t bit;
+    bool inexact;
+  };
+  mutable std::vector<uint32_t> deferred_start_;
+  mutable std::vector<DeferredValue> deferred_;
   // Scratch of Match.
   mutable std::vector<uint64_t> masks_;   // by branch: the bits hit
   mutable std::vector<uint64_t> proven_;  // by branch: the bits hit exactly, outside arrays
@@ -158,8 +165,12 @@ class PatternIndex {
   mutable std::vector<uint32_t> touched_;
   mutable std::vector<uint32_t> decided_;
   mutable std::vector<uint32_t> candidates_;  // branches to verify
-  // By value: the stamp of the last Match that found it at a leaf (any; outside arrays).
-  mutable std::vector<uint32_t> seen_any_, seen_free_;
+  // By value: the stamps of the last Matches that found it.
+  struct Seen {
+    uint32_t any = 0;   // at some leaf
+    uint32_t free = 0;  // at a leaf outside arrays of objects
+  };
+  mutable std::vector<Seen> seen_;
   mutable uint32_t stamp_ = 0;
   mutable std::string lowered_;
   mutable size_t last_candidates_ = 0;
