@@ -157,6 +157,7 @@ void PatternIndex::Rehash() {
 void PatternIndex::Add(const EventPattern& pattern) {
   const uint32_t index = static_cast<uint32_t>(patterns_.size());
   patterns_.push_back(pattern);
+  matched_.resize((patterns_.size() + 63) / 64, 0);
   filter_.Add(pattern);
   const auto& branches = pattern.data_->branches;
   // A pattern with a branch the index cannot narrow is tried for every event.
@@ -510,13 +511,25 @@ void PatternIndex::Match(const FlatEvent& event, std::vector<uint32_t>* out) con
   // its indexed fields was hit (a full mask). Such a branch matches outright when every field
   // is indexed and proven; otherwise it is verified, leaving out the fields already proven (a
   // leaf outside arrays of objects meets them, so they constrain no array choice either).
-  decided_.clear();
+  // The patterns found matching are bits of matched_ (ascending for free, each once); the words
+  // set are within [lo, hi].
+  size_t lo = matched_.size(), hi = 0;
+  auto marked = [&](uint32_t p) { return (matched_[p >> 6] >> (p & 63)) & 1; };
+  auto mark = [&](uint32_t p) {
+    matched_[p >> 6] |= 1ULL << (p & 63);
+    lo = std::min<size_t>(lo, p >> 6);
+    hi = std::max<size_t>(hi, p >> 6);
+  };
+  size_t n_decided = 0;
   candidates_.clear();
   for (uint32_t b : touched_) {
     const Branch& branch = branches_[b];
     if (masks_[b] == branch.full) {
       if (branch.decidable && proven_[b] == branch.full) {
-        decided_.push_back(branch.pattern);
+        if (!marked(branch.pattern)) {
+          mark(branch.pattern);
+          ++n_decided;
+        }
       } else {
         candidates_.push_back(b);
         masks_[b] = proven_[b];  // kept for the verification below
@@ -527,19 +540,13 @@ void PatternIndex::Match(const FlatEvent& event, std::vector<uint32_t>* out) con
     masks_[b] = 0;
     proven_[b] = 0;
   }
-  std::sort(decided_.begin(), decided_.end());
-  decided_.erase(std::unique(decided_.begin(), decided_.end()), decided_.end());
-  const size_t n_decided = decided_.size();
   last_decided_ = n_decided;
-  auto decided = [&](uint32_t pattern) {
-    return std::binary_search(decided_.begin(), decided_.begin() + n_decided, pattern);
-  };
   last_candidates_ = 0;
   for (uint32_t b : candidates_) {
     const Branch& branch = branches_[b];
     const uint64_t proven = masks_[b];
     masks_[b] = 0;
-    if (decided(branch.pattern)) continue;  // another branch decided it
+    if (marked(branch.pattern)) continue;  // decided already, by another branch
     uint64_t skip = 0;
     for (size_t r = 0; r < branch.field_bits.size() && r < 64; ++r) {
       const uint8_t bit = branch.field_bits[r];
@@ -547,18 +554,18 @@ void PatternIndex::Match(const FlatEvent& event, std::vector<uint32_t>* out) con
     }
     ++last_candidates_;
     const pi::PatternData& data = *patterns_[branch.pattern].data_;
-    if (pi::MatchBranch(data.branches[branch.in_pattern], e, skip)) {
-      decided_.push_back(branch.pattern);
-    }
+    if (pi::MatchBranch(data.branches[branch.in_pattern], e, skip)) mark(branch.pattern);
   }
   for (uint32_t p : always_) {
     ++last_candidates_;
-    if (patterns_[p].Matches(event)) decided_.push_back(p);
+    if (patterns_[p].Matches(event)) mark(p);
   }
-  // Every pattern found matching, ascending, once.
-  std::sort(decided_.begin(), decided_.end());
-  decided_.erase(std::unique(decided_.begin(), decided_.end()), decided_.end());
-  out->insert(out->end(), decided_.begin(), decided_.end());
+  for (size_t w = lo; w <= hi && w < matched_.size(); ++w) {
+    for (uint64_t bits = matched_[w]; bits != 0; bits &= bits - 1) {
+      out->push_back(static_cast<uint32_t>(w * 64 + __builtin_ctzll(bits)));
+    }
+    matched_[w] = 0;
+  }
 }
 
 }  // namespace berth::events

@@ -163,7 +163,7 @@ class PatternIndex {
   mutable std::vector<uint64_t> proven_;  // by branch: the bits hit exactly, outside arrays
   mutable bool leaf_in_array_ = false;    // the leaf being looked up is inside an array of objects
   mutable std::vector<uint32_t> touched_;
-  mutable std::vector<uint32_t> decided_;
+  mutable std::vector<uint64_t> matched_;     // by pattern, a bit: found matching
   mutable std::vector<uint32_t> candidates_;  // branches to verify
   // By value: the stamps of the last Matches that found it.
   struct Seen {
