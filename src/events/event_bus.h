@@ -179,8 +179,8 @@ class EventBus {
   // rules_ on first use after a configuration change.
   struct RouteEntry {
     const Rule* rule = nullptr;
-    std::string name;                                          // rule->name, at hand
-    Counters* counters = nullptr;                              // rule_counters_[rule->arn]
+    std::string name;                                   // rule->name, at hand
+    Counters* counters = nullptr;                       // rule_counters_[rule->arn]
     std::vector<LocalPtr<const DeliveryRoute>> routes;  // one per target
   };
   struct RouteTable {
@@ -198,10 +198,10 @@ class EventBus {
   void Refresh(const DeliveryRoute& route);
 
   // Matches one event against a bus's rules and stages its deliveries.
-  void Route(RouteTable& table, const FlatEvent& flat,
-             const LocalPtr<const DeliveryEvent>& event, TimeMs now, RecentEvent* recent);
-  void Enqueue(const RouteEntry& entry, const LocalPtr<const DeliveryEvent>& event,
-               TimeMs now, RecentEvent* recent, std::optional<nlohmann::json>* envelope);
+  void Route(RouteTable& table, const FlatEvent& flat, const LocalPtr<const DeliveryEvent>& event,
+             TimeMs now, RecentEvent* recent);
+  void Enqueue(const RouteEntry& entry, const LocalPtr<const DeliveryEvent>& event, TimeMs now,
+               RecentEvent* recent, std::optional<nlohmann::json>* envelope);
   // A staged event for `berth events`, empty, with its seq (the next ones in order).
   RecentEvent& StageRecent(TimeMs now);
   // Journals the staged deliveries, remembers the staged events, then schedules the first

@@ -255,8 +255,7 @@ void EventBus::PublishServiceEvent(const std::string& source, const std::string&
 }
 
 void EventBus::Route(RouteTable& table, const FlatEvent& flat,
-                     const LocalPtr<const DeliveryEvent>& event, TimeMs now,
-                     RecentEvent* recent) {
+                     const LocalPtr<const DeliveryEvent>& event, TimeMs now, RecentEvent* recent) {
   matched_.clear();
   table.index.Match(flat, &matched_);
   std::optional<json> envelope;  // parsed only for targets with an input to render

@@ -31,8 +31,9 @@ uint64_t ValueHash(uint64_t path_hash, Key key, std::string_view text) {
 constexpr size_t kContainsWindow = 8;
 
 // What a hit through the index's lookup of this value says (see the header): nothing (the
-// value is not indexed), that the value may match the leaf, or that it does (lookups compare
-// whole texts: a prefix or suffix with the leaf's head or tail of its length).
+// value is not indexed), that the value may match the leaf (it is then tried on the leaf), or
+// that it does (lookups compare whole texts: a prefix or suffix with the leaf's head or tail of
+// its length).
 enum class Lookup { kNone, kPossible, kProof };
 Lookup LookupOf(const pi::ValueMatcher& m) {
   switch (m.kind) {
@@ -138,7 +139,7 @@ uint32_t PatternIndex::AddString(uint32_t path, Key key, std::string_view text, 
     v = &values_.back();
   }
   if (v->postings.empty() || v->postings.back().branch != posting.branch ||
-      v->postings.back().bit != posting.bit) {
+      v->postings.back().bit != posting.bit || v->postings.back().check != posting.check) {
     v->postings.push_back(posting);
   }
   return static_cast<uint32_t>(v - values_.data());
@@ -193,7 +194,7 @@ void PatternIndex::Add(const EventPattern& pattern) {
       for (const pi::ValueMatcher& m : field.spec->matchers) {
         Path& p = paths_[path];
         const bool exact = LookupOf(m) == Lookup::kProof;
-        const Posting posting{id, exact ? bit : bit | kInexact};
+        const Posting posting{id, bit, exact ? nullptr : &m};
         auto add_string = [&](Key key, std::string_view text) {
           looked_up.values.push_back({AddString(path, key, text, posting), !exact});
         };
@@ -370,11 +371,12 @@ void PatternIndex::Settle() const {
 }
 
 void PatternIndex::Hit(const Posting& p) const {
+  if (p.check != nullptr && !pi::ValueMatches(*p.check, *leaf_)) return;
   uint64_t& m = masks_[p.branch];
   if (m == 0) touched_.push_back(p.branch);
   const uint64_t bit = 1ULL << (p.bit & 63);
   m |= bit;
-  if ((p.bit & kInexact) == 0 && !leaf_in_array_) proven_[p.branch] |= bit;
+  if (!leaf_in_array_) proven_[p.branch] |= bit;
 }
 
 void PatternIndex::HitString(uint32_t path, Key key, std::string_view text) const {
@@ -403,6 +405,7 @@ void PatternIndex::HitLeaves(uint32_t pidx, const Leaves& leaves, uint32_t begin
   for (uint32_t i = begin; i < end; ++i) {
     const pi::Leaf& leaf = leaves[i];
     leaf_in_array_ = leaf.trail_begin != leaf.trail_end;
+    leaf_ = &leaf;
     switch (leaf.type) {
       case pi::Leaf::Type::kString: {
         std::string_view s = leaf.text;

@@ -9,15 +9,17 @@
 // '*', looked up at every position of the string), a cidr or IP address, a number or numeric
 // range, true/false/null, `exists: true` — the field is indexed: for an event, the leaves at
 // the indexed paths are looked up and a branch becomes a candidate only when every one of its
-// indexed fields was hit.
+// indexed fields was hit. Where a lookup does not prove the value accepts the leaf (a wildcard
+// with '*', a case-insensitive value), the value is tried on that leaf before the field counts
+// as hit. A value most branches share (a `source`) is not looked up for each of them: a branch
+// keeps its rarest string field (or fields of other kinds) posted and checks such values once
+// those have hit it (Settle, in the .cc).
 // Fields with an anything-but, `exists: false` or a non-ASCII equals-ignore-case value are not
 // indexed (they only narrow nothing); a pattern with a branch that has no indexed field is a
-// candidate for every event. A branch whose fields are all indexed, hit only by lookups that
-// prove the value matches (exact strings, prefixes and suffixes, numbers, ranges, IPs,
-// booleans, null, exists) on leaves outside arrays of objects, matches without more work; every
-// other candidate branch is verified against the event, leaving out the fields such a lookup
-// has already proven (patterns with a branch the index cannot narrow are matched in full). So
-// the result is exactly the set of patterns that match.
+// candidate for every event. A branch whose fields are all indexed and hit on leaves outside
+// arrays of objects matches without more work; every other candidate branch is verified
+// against the event, leaving out the fields already proven (patterns with a branch the index
+// cannot narrow are matched in full). So the result is exactly the set of patterns that match.
 //
 // Events matched against the index should be flattened with filter(): it keeps every path the
 // patterns look at (and only those), which makes flattening cheaper without changing a match.
@@ -35,6 +37,10 @@
 #include "events/event_pattern.h"
 
 namespace berth::events {
+namespace pattern_internal {
+struct Leaf;
+struct ValueMatcher;
+}  // namespace pattern_internal
 
 class PatternIndex {
  public:
@@ -60,11 +66,11 @@ class PatternIndex {
  private:
   struct Posting {
     uint32_t branch;
-    uint32_t bit;  // the field's bit, | kInexact when a hit only makes the field possible
+    uint32_t bit;  // the field's bit
+    // When the lookup alone does not prove the value accepts the leaf (a wildcard with '*', a
+    // case-insensitive value), the value itself, tried on the leaf the lookup found.
+    const pattern_internal::ValueMatcher* check;
   };
-  // A hit through this posting does not prove the field matches (a prefix longer than the
-  // looked-up window, a wildcard with '*', a case-insensitive value): the branch is verified.
-  static constexpr uint32_t kInexact = 1u << 31;
   // How a string value is looked up: as it is, or lowered (ASCII), whole or by its head/tail;
   // or (kContains) by any run of its bytes.
   enum class Key : uint8_t {
@@ -162,6 +168,7 @@ class PatternIndex {
   mutable std::vector<uint64_t> masks_;   // by branch: the bits hit
   mutable std::vector<uint64_t> proven_;  // by branch: the bits hit exactly, outside arrays
   mutable bool leaf_in_array_ = false;    // the leaf being looked up is inside an array of objects
+  mutable const pattern_internal::Leaf* leaf_ = nullptr;  // the leaf being looked up
   mutable std::vector<uint32_t> touched_;
   mutable std::vector<uint64_t> matched_;     // by pattern, a bit: found matching
   mutable std::vector<uint32_t> candidates_;  // branches to verify

@@ -40,7 +40,9 @@ bool EndsWith(std::string_view s, std::string_view p) {
   return s.size() >= p.size() && s.compare(s.size() - p.size(), p.size(), p) == 0;
 }
 
-bool LeafMatches(const ValueMatcher& m, const Leaf& leaf) {
+}  // namespace
+
+bool ValueMatches(const ValueMatcher& m, const Leaf& leaf) {
   using Kind = ValueMatcher::Kind;
   const bool is_string = leaf.type == Leaf::Type::kString;
   const bool is_number = leaf.type == Leaf::Type::kNumber;
@@ -111,9 +113,11 @@ bool LeafMatches(const ValueMatcher& m, const Leaf& leaf) {
   return false;
 }
 
+namespace {
+
 bool SpecMatches(const FieldSpec& spec, const Leaf& leaf) {
   for (const ValueMatcher& m : spec.matchers) {
-    if (LeafMatches(m, leaf)) return true;
+    if (ValueMatches(m, leaf)) return true;
   }
   return false;
 }
