@@ -533,17 +533,24 @@ ordered_json ForOtherSources(ordered_json p, int k) {
   return p;
 }
 
-RuleSet WithOtherSources(const RuleSet& base, int n, uint64_t seed) {
+// `base`'s rules, then rules of the templates, each moved by move(pattern, its index), up to n:
+// rules that never match the events, so the fan-out stays base's.
+template <typename Move>
+RuleSet WithMovedRules(const RuleSet& base, int n, uint64_t seed, Move move) {
   Rng r(seed);
   RuleSet out = base;
   for (int i = static_cast<int>(base.patterns.size()); i < n; ++i) {
     int t = i % static_cast<int>(kTemplates.size());
-    out.patterns.push_back(ForOtherSources(kTemplates[t](r), i).dump());
+    out.patterns.push_back(move(kTemplates[t](r), i).dump());
     out.templates.push_back(t);
   }
   out.match_frac = base.match_frac * base.patterns.size() / n;
   out.live_frac = base.live_frac * base.patterns.size() / n;
   return out;
+}
+
+RuleSet WithOtherSources(const RuleSet& base, int n, uint64_t seed) {
+  return WithMovedRules(base, n, seed, ForOtherSources);
 }
 
 // Moves a pattern's values out of the events' vocabulary, keeping its sources and detail-types:
@@ -606,16 +613,7 @@ ordered_json ForOtherValues(const ordered_json& p, int k) {
 }
 
 RuleSet WithOtherValues(const RuleSet& base, int n, uint64_t seed) {
-  Rng r(seed);
-  RuleSet out = base;
-  for (int i = static_cast<int>(base.patterns.size()); i < n; ++i) {
-    int t = i % static_cast<int>(kTemplates.size());
-    out.patterns.push_back(ForOtherValues(kTemplates[t](r), i).dump());
-    out.templates.push_back(t);
-  }
-  out.match_frac = base.match_frac * base.patterns.size() / n;
-  out.live_frac = base.live_frac * base.patterns.size() / n;
-  return out;
+  return WithMovedRules(base, n, seed, ForOtherValues);
 }
 
 }  // namespace bench_events

@@ -44,7 +44,8 @@ class EventBusTest : public ::testing::Test {
     bus_.reset();
     std::filesystem::remove_all(dir_);
   }
-  void Open() {
+  // The bus again, on the same data dir; its target invoker is `invoker` (default: invoker_).
+  void Open(TargetInvoker* invoker = nullptr) {
     bus_.reset();
     BusOptions o;
     o.data_dir = dir_;
@@ -54,7 +55,7 @@ class EventBusTest : public ::testing::Test {
     auto b = EventBus::Open(exec_, o);
     ASSERT_TRUE(b.ok()) << b.status().message();
     bus_ = std::move(*b);
-    bus_->AddInvoker(&invoker_);
+    bus_->AddInvoker(invoker ? invoker : &invoker_);
     bus_->Start();
   }
   void AddRule(const std::string& name, const std::string& pattern, json target) {
@@ -68,6 +69,12 @@ class EventBusTest : public ::testing::Test {
     auto t = ParseTarget(target);
     ASSERT_TRUE(t.ok()) << t.status().message();
     ASSERT_TRUE(bus_->PutTargets("", name, {*t}).ok());
+  }
+  // Rule "r" on source "app", one target (kFn, Id "t") retried up to `retries` times; its ARN.
+  std::string AddRetriedRule(int retries) {
+    AddRule("r", R"({"source":["app"]})",
+            {{"Id", "t"}, {"Arn", kFn}, {"RetryPolicy", {{"MaximumRetryAttempts", retries}}}});
+    return bus_->DescribeRule("", "r")->arn;
   }
   PutEventsResult Put(const std::string& source, const std::string& detail) {
     EventEntry e{source, "Deploy", detail, {}, std::nullopt, ""};
@@ -437,18 +444,8 @@ class NowInvoker : public TargetInvoker {
 
 TEST_F(EventBusTest, InvokersThatAnswerAtOnceGetRetriesAndDeadLettersToo) {
   NowInvoker now;
-  bus_.reset();
-  BusOptions o;
-  o.data_dir = dir_;
-  o.retry_base_ms = 1000;
-  auto b = EventBus::Open(exec_, o);
-  ASSERT_TRUE(b.ok());
-  bus_ = std::move(*b);
-  bus_->AddInvoker(&now);
-  bus_->Start();
-  AddRule("r", R"({"source":["app"]})",
-          {{"Id", "t"}, {"Arn", kFn}, {"RetryPolicy", {{"MaximumRetryAttempts", 2}}}});
-  const std::string arn = bus_->DescribeRule("", "r")->arn;
+  Open(&now);
+  const std::string arn = AddRetriedRule(2);
   Put("app", R"({"n":1})");
   exec_.RunPending();
   ASSERT_EQ(now.payloads.size(), 1u);
@@ -472,18 +469,8 @@ TEST_F(EventBusTest, InvokersThatAnswerAtOnceGetRetriesAndDeadLettersToo) {
 
 TEST_F(EventBusTest, OutcomesReportedLaterOrBeforeInvokeReturnsBothEndTheDelivery) {
   LaterInvoker later;
-  bus_.reset();
-  BusOptions o;
-  o.data_dir = dir_;
-  o.retry_base_ms = 1000;
-  auto b = EventBus::Open(exec_, o);
-  ASSERT_TRUE(b.ok());
-  bus_ = std::move(*b);
-  bus_->AddInvoker(&later);
-  bus_->Start();
-  AddRule("r", R"({"source":["app"]})",
-          {{"Id", "t"}, {"Arn", kFn}, {"RetryPolicy", {{"MaximumRetryAttempts", 1}}}});
-  const std::string arn = bus_->DescribeRule("", "r")->arn;
+  Open(&later);
+  const std::string arn = AddRetriedRule(1);
 
   // Later: the delivery stays pending (and `berth events` says so) until `done` runs.
   Put("app", R"({"n":1})");
