@@ -322,7 +322,9 @@ void PatternIndex::Add(const EventPattern& pattern) {
 // keeps posted its rarest string field (or its fields of other kinds, which are always
 // posted), and each of its other string fields whose values have more than kCommon postings is
 // resolved after the lookups instead, from which values the event's leaves were found to
-// have — only on the branches that the posted fields hit.
+// have — only on the branches that the posted fields hit. (Such a value that would be tried on
+// the leaf — a wildcard with '*', a case-insensitive value — then only makes its field
+// possible: the branch is verified.)
 void PatternIndex::Settle() const {
   constexpr size_t kCommon = 8;
   auto weight = [&](const StringField& f) {
@@ -421,8 +423,9 @@ void PatternIndex::HitLeaves(uint32_t pidx, const Leaves& leaves, uint32_t begin
         }
         for (uint32_t n : p.lengths[static_cast<int>(Key::kContains)]) {
           if (n > s.size()) break;
-          for (size_t at = 0; at + n <= s.size(); ++at)
+          for (size_t at = 0; at + n <= s.size(); ++at) {
             HitString(pidx, Key::kContains, s.substr(at, n));
+          }
         }
         const auto& lower_prefix = p.lengths[static_cast<int>(Key::kLowerPrefix)];
         const auto& lower_suffix = p.lengths[static_cast<int>(Key::kLowerSuffix)];
@@ -499,7 +502,8 @@ void PatternIndex::Match(const FlatEvent& event, std::vector<uint32_t>* out) con
     if (c >= 0) ++j;
   }
   leaf_in_array_ = false;
-  // The fields the branches hit check themselves: hit (and proven) as their lookups would have.
+  // The fields the branches hit check themselves: hit, and proven where a value found outside
+  // arrays of objects proves it.
   for (uint32_t b : touched_) {
     for (uint32_t k = deferred_start_[b]; k < deferred_start_[b + 1]; ++k) {
       const DeferredValue& d = deferred_[k];
