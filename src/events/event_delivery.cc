@@ -354,7 +354,7 @@ RecentEvent::Outcome* EventBus::OutcomeOf(const PendingDelivery& d) {
     uint64_t index = d.recent_seq - recent_.front().seq;
     if (index >= recent_.size()) return nullptr;
     RecentEvent& e = recent_[index];
-    if (d.outcome >= e.outcomes.size() || e.seq != d.recent_seq) return nullptr;
+    if (d.outcome >= e.outcomes.size()) return nullptr;  // (the ring's seqs are consecutive)
     return &e.outcomes[d.outcome];
   }
   // A delivery from before a restart or a replayed dead letter: find its event by id.
@@ -390,8 +390,8 @@ void EventBus::Attempt(uint64_t delivery_id) {
   if (auto* o = OutcomeOf(*d)) o->attempts = d->attempts;
   // The invocation's views point into what the delivery holds (its route and event, shared, so
   // they stay where they are when the outbox moves the delivery). Only OnOutcome ends a
-  // delivery, and a `done` run from inside Invoke is deferred until Invoke has returned, so
-  // they stay valid throughout.
+  // delivery: an InvokeNow answer is applied after the call, and a `done` run from inside Invoke
+  // is deferred until Invoke has returned, so they stay valid throughout.
   Invocation inv;
   inv.rule_name = route.rule_name;
   inv.rule_arn = route.rule_arn;
@@ -403,8 +403,8 @@ void EventBus::Attempt(uint64_t delivery_id) {
   }
   inv.event_id = d->event->id;
   inv.skip_if_running = route.skip_if_running;
-  if (std::optional<InvokeOutcome> now = route.invoker->InvokeNow(inv)) {
-    return OnOutcome(delivery_id, std::move(*now));
+  if (std::optional<InvokeOutcome> answer = route.invoker->InvokeNow(inv)) {
+    return OnOutcome(delivery_id, std::move(*answer));
   }
   SyncOutcome sync;
   sync.delivery_id = delivery_id;
