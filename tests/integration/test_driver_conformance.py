@@ -29,6 +29,10 @@ def engine():
 
 
 def sh(name, script, **extra):
+    # A shell that is PID 1 of its container has no SIGTERM handler unless it sets one, so the
+    # kernel drops the signal: containers that sleep until the task stops get a short
+    # stopTimeout. With the 30 s default, stopping a dependent and then what it depends on took
+    # 60 s, the whole budget of wait() below, and a loaded machine ran out of it.
     c = {"name": name, "image": IMAGE, "memory": 32, "entryPoint": ["sh", "-c"],
          "command": [script]}
     c.update(extra)
@@ -98,11 +102,11 @@ class Conformance:
         group = "/conf/%s/deps" % self.driver
         arn = self.start("conf-deps", [
             sh("migrate", "echo migrated > migrated; exit 0", essential=False),
-            sh("app", "sleep 0.5; touch ready; sleep 60",
+            sh("app", "sleep 0.5; touch ready; sleep 60", stopTimeout=2,
                dependsOn=[{"containerName": "migrate", "condition": "SUCCESS"}],
                healthCheck={"command": ["CMD-SHELL", "test -f ready"], "interval": 5,
                             "timeout": 2, "retries": 2, "startPeriod": 0}),
-            sh("worker", "echo worker-started; sleep 60", essential=False,
+            sh("worker", "echo worker-started; sleep 60", essential=False, stopTimeout=2,
                dependsOn=[{"containerName": "app", "condition": "HEALTHY"}],
                logConfiguration=self.awslogs(group))])
         task = self.wait(arn, "tasks_running")
@@ -165,7 +169,8 @@ class Conformance:
 
     def test_an_unhealthy_essential_container_marks_the_task(self):
         arn = self.start("conf-unhealthy", [
-            sh("app", "sleep 60", healthCheck={"command": ["CMD-SHELL", "exit 1"],
+            sh("app", "sleep 60", stopTimeout=2,
+               healthCheck={"command": ["CMD-SHELL", "exit 1"],
                                                "interval": 5, "timeout": 2, "retries": 1,
                                                "startPeriod": 0})])
         harness.wait_for(lambda: self.ecs.describe_tasks(tasks=[arn])["tasks"][0]
