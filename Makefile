@@ -19,9 +19,12 @@ build: $(BUILD)/build.ninja
 setup:
 	./scripts/setup
 
+# When tests fail, what failed is printed again last (scripts/test-failure-summary): with ctest -j
+# a failing test's output lands mid-log, and a CI log's tail would only name the test.
 test: setup
 	$(MAKE) build
-	cd $(BUILD) && ctest --output-on-failure -j $(TEST_JOBS)
+	cd $(BUILD) && ctest --output-on-failure -j $(TEST_JOBS) || \
+	  { $(CURDIR)/scripts/test-failure-summary .; exit 1; }
 
 demo: setup
 	$(MAKE) build
