@@ -38,6 +38,6 @@ expect "AssertionError: tasks_stopped: Max attempts exceeded; task STOPPING"
 expect "KeyError: 'exitCode'"
 expect "gtest.fails (after "
 expect "x.cc:12: Failure"
-expect "hangs (after 1."
+expect "hangs (after "  # (ctest kills it at ~1 s; the time it reports varies)
 if echo "$out" | grep -q "sh.passes"; then echo "a passing test is listed"; exit 1; fi
 echo ok
