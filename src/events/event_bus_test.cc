@@ -80,6 +80,20 @@ class EventBusTest : public ::testing::Test {
     EventEntry e{source, "Deploy", detail, {}, std::nullopt, ""};
     return bus_->PutEvents({e})[0];
   }
+  // Puts {"n":n} for rule "r" (AddRetriedRule, ARN `arn`) and runs its first attempt, which
+  // must deliver it: `payloads`, what the invoker was handed, gains it, `berth events` says
+  // "delivered", and the rule has counted `delivered` deliveries in all.
+  void PutExpectingDelivery(int n, const std::vector<std::string>& payloads,
+                            const std::string& arn, uint64_t delivered) {
+    const std::string detail = R"({"n":)" + std::to_string(n) + "}";
+    const size_t before = payloads.size();
+    Put("app", detail);
+    exec_.RunPending();
+    ASSERT_EQ(payloads.size(), before + 1);
+    EXPECT_NE(payloads.back().find(R"("detail":)" + detail), std::string::npos);
+    EXPECT_STREQ(bus_->recent().back().outcomes[0].state, "delivered");
+    EXPECT_EQ(bus_->RuleCounters(arn).delivered, delivered);
+  }
 
   std::string dir_;
   size_t recent_kept_ = 500;
@@ -446,12 +460,7 @@ TEST_F(EventBusTest, InvokersThatAnswerAtOnceGetRetriesAndDeadLettersToo) {
   NowInvoker now;
   Open(&now);
   const std::string arn = AddRetriedRule(2);
-  Put("app", R"({"n":1})");
-  exec_.RunPending();
-  ASSERT_EQ(now.payloads.size(), 1u);
-  EXPECT_NE(now.payloads[0].find(R"("detail":{"n":1})"), std::string::npos);
-  EXPECT_STREQ(bus_->recent().back().outcomes[0].state, "delivered");
-  EXPECT_EQ(bus_->RuleCounters(arn).delivered, 1u);
+  PutExpectingDelivery(1, now.payloads, arn, 1);
   now.next = InvokeOutcome::kRetryable;
   Put("app", R"({"n":2})");
   exec_.RunPending();
@@ -502,12 +511,7 @@ TEST_F(EventBusTest, OutcomesReportedLaterOrBeforeInvokeReturnsBothEndTheDeliver
   EXPECT_STREQ(bus_->recent()[1].outcomes[0].state, "dead");
   EXPECT_EQ(bus_->recent()[1].outcomes[0].attempts, 2);
   later.now_kind = InvokeOutcome::kDelivered;
-  Put("app", R"({"n":3})");
-  exec_.RunPending();
-  ASSERT_EQ(later.payloads.size(), 2u);
-  EXPECT_NE(later.payloads[1].find(R"("detail":{"n":3})"), std::string::npos);
-  EXPECT_STREQ(bus_->recent().back().outcomes[0].state, "delivered");
-  EXPECT_EQ(bus_->RuleCounters(arn).delivered, 2u);
+  PutExpectingDelivery(3, later.payloads, arn, 2);
   bus_.reset();  // before `later`, which the bus points at
 }
 
