@@ -32,7 +32,7 @@ def sh(name, script, **extra):
     # A shell that is PID 1 of its container has no SIGTERM handler unless it sets one, so the
     # kernel drops the signal: containers that sleep until the task stops get a short
     # stopTimeout. With the 30 s default, stopping a dependent and then what it depends on took
-    # 60 s, the whole budget of wait() below, and a loaded machine ran out of it.
+    # ~55 s of the 60 s budget of wait() below, too close for a loaded machine.
     c = {"name": name, "image": IMAGE, "memory": 32, "entryPoint": ["sh", "-c"],
          "command": [script]}
     c.update(extra)
@@ -170,9 +170,8 @@ class Conformance:
     def test_an_unhealthy_essential_container_marks_the_task(self):
         arn = self.start("conf-unhealthy", [
             sh("app", "sleep 60", stopTimeout=2,
-               healthCheck={"command": ["CMD-SHELL", "exit 1"],
-                                               "interval": 5, "timeout": 2, "retries": 1,
-                                               "startPeriod": 0})])
+               healthCheck={"command": ["CMD-SHELL", "exit 1"], "interval": 5, "timeout": 2,
+                            "retries": 1, "startPeriod": 0})])
         harness.wait_for(lambda: self.ecs.describe_tasks(tasks=[arn])["tasks"][0]
                          .get("healthStatus") == "UNHEALTHY", timeout=30, what="UNHEALTHY")
         self.ecs.stop_task(task=arn)
