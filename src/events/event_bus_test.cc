@@ -83,8 +83,8 @@ class EventBusTest : public ::testing::Test {
   // Puts {"n":n} for rule "r" (AddRetriedRule, ARN `arn`) and runs its first attempt, which
   // must deliver it: `payloads`, what the invoker was handed, gains it, `berth events` says
   // "delivered", and the rule has counted `delivered` deliveries in all.
-  void PutExpectingDelivery(int n, const std::vector<std::string>& payloads,
-                            const std::string& arn, uint64_t delivered) {
+  void PutExpectingDelivery(int n, const std::vector<std::string>& payloads, const std::string& arn,
+                            uint64_t delivered) {
     const std::string detail = R"({"n":)" + std::to_string(n) + "}";
     const size_t before = payloads.size();
     Put("app", detail);
