@@ -313,7 +313,11 @@ class DockerDriverTest(unittest.TestCase):
             dep = ecs.update_service(service="dweb", taskDefinition="dweb")["service"]["deployments"][0]["id"]
             harness.wait_for(lambda: completed(dep), timeout=120, interval=0.5, what="rolling deploy")
             time.sleep(1)
-        self.assertEqual(load.failed, [], "requests failed during the deploy")
+        events = [e["message"] for e in
+                  ecs.describe_services(services=["dweb"])["services"][0]["events"][:12]]
+        self.assertEqual(load.failed, [], "requests failed during the deploy (v2 registered 1 s "
+                         "after the load began): %s; service events, newest first: %s"
+                         % (load.summary(), events))
         self.assertGreater(load.ok, 20)
         with urllib.request.urlopen(url, timeout=5) as r:
             self.assertEqual(r.read(), b"v2\n")
@@ -537,8 +541,13 @@ class RestartTest(unittest.TestCase):
     def daemon(self):
         env = dict(os.environ)
         env["DOCKER_HOST"] = open(os.path.join(DOCKER_DIR, "docker_host")).read().strip()
-        d = harness.Daemon(extra_args=("--driver", "docker", "--task-subnet", "10.219.0.0/24",
-                                       "--task-bridge", "berthit4"), env=env).start()
+        # The Docker and Podman runs of these cases run at the same time under ctest -j: each
+        # gets its own bridge and subnet, or one daemon's start would sweep the other's veths
+        # and hand out the same addresses.
+        subnet, bridge = (("10.221.0.0/24", "berthit5") if ENGINE == "podman"
+                          else ("10.219.0.0/24", "berthit4"))
+        d = harness.Daemon(extra_args=("--driver", "docker", "--task-subnet", subnet,
+                                       "--task-bridge", bridge), env=env).start()
         self.addCleanup(d.cleanup)
         return d
 

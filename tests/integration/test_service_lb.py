@@ -30,6 +30,8 @@ class Load:
         self.url = url
         self.ok = 0
         self.failed = []
+        self._failed_at = []  # seconds since start, by failure
+        self._start = time.monotonic()
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, daemon=True)
 
@@ -44,7 +46,19 @@ class Load:
                         self.failed.append(r.status)
             except Exception as e:  # noqa: BLE001 - every failure counts
                 self.failed.append(repr(e))
+                self._failed_at.append(time.monotonic() - self._start)
             time.sleep(0.005)
+
+    def summary(self):
+        """What failed, for a failing assertion: each kind of failure with its count and when
+        (seconds after the load began) it first and last happened."""
+        kinds = {}
+        for what, at in zip(self.failed, self._failed_at):
+            n, first, _ = kinds.get(what, (0, at, at))
+            kinds[what] = (n + 1, first, at)
+        return "%d ok; failed: %s" % (self.ok, "; ".join(
+            "%d× %s at %.1f–%.1f s" % (n, what, first, last)
+            for what, (n, first, last) in kinds.items()))
 
     def __enter__(self):
         self._thread.start()
@@ -104,7 +118,7 @@ class ServiceBehindListenerTest(unittest.TestCase):
             dep = ecs.update_service(service="web", taskDefinition="lb-web")["service"]["deployments"][0]["id"]
             s = harness.wait_for(lambda: completed(dep), timeout=90, interval=0.5, what="rolling deploy")
             time.sleep(1)
-        self.assertEqual(load.failed, [], "requests failed during the deploy")
+        self.assertEqual(load.failed, [], "requests failed during the deploy: " + load.summary())
         self.assertGreater(load.ok, 50)
 
         # The old tasks were drained first (DEACTIVATING), then stopped by the scheduler.
