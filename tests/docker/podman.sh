@@ -50,7 +50,9 @@ export CONTAINERS_CONF=$dir/containers.conf
 export CONTAINERS_REGISTRIES_CONF=$dir/registries.conf
 EOF
   . "$dir/env"
-  podman system service --time=0 "unix://$sock" > "$dir/podman.log" 2>&1 &
+  # From DIR: conmon writes files (an `oom` marker when a container is OOM-killed) into the
+  # working directory it inherits.
+  (cd "$dir" && exec podman system service --time=0 "unix://$sock") > "$dir/podman.log" 2>&1 &
   echo $! > "$dir/podman.pid"
   i=0
   until curl -fs --unix-socket "$sock" http://d/_ping >/dev/null 2>&1; do
