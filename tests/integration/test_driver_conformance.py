@@ -137,14 +137,20 @@ class Conformance:
     def test_stop_sequence_reverse_order_sigterm_then_sigkill(self):
         group = "/conf/%s/stop" % self.driver
         arn = self.start("conf-stop", [
-            sh("db", "trap 'echo db-term; exit 0' TERM; while true; do sleep 0.1; done",
-               logConfiguration=self.awslogs(group)),
-            sh("web", "trap 'echo web-term; exit 0' TERM; while true; do sleep 0.1; done",
+            sh("db", "trap 'echo db-term; exit 0' TERM; echo db-ready; "
+               "while true; do sleep 0.1; done", logConfiguration=self.awslogs(group)),
+            sh("web", "trap 'echo web-term; exit 0' TERM; echo web-ready; "
+               "while true; do sleep 0.1; done",
                dependsOn=[{"containerName": "db", "condition": "START"}],
                logConfiguration=self.awslogs(group)),
-            sh("stubborn", "trap '' TERM; while true; do sleep 0.1; done", stopTimeout=2,
-               essential=False)])
+            sh("stubborn", "trap '' TERM; echo stubborn-ready; while true; do sleep 0.1; done",
+               stopTimeout=2, essential=False, logConfiguration=self.awslogs(group))])
         self.wait(arn, "tasks_running")
+        tid = arn.rsplit("/", 1)[1]
+        # RUNNING comes before the shells have set their traps: a SIGTERM before that ends a
+        # shell with 143, on a loaded machine too.
+        for name in ("db", "web", "stubborn"):
+            self.events(group, "c/%s/%s" % (name, tid), 1)
         self.ecs.stop_task(task=arn, reason="conformance")
         task = self.wait(arn)
         c = self.containers(task)
@@ -152,18 +158,19 @@ class Conformance:
         self.assertEqual(c["web"]["exitCode"], 0)
         self.assertEqual(c["stubborn"]["exitCode"], 137)  # SIGKILL after its stopTimeout
         self.assertEqual(task["stopCode"], "UserInitiated")
-        tid = arn.rsplit("/", 1)[1]
+
         # (the process driver signals the container's whole process group, so the shell may
-        # first report its `sleep` "Terminated"; Docker signals PID 1 only)
+        # also report its `sleep` "Terminated"; Docker signals PID 1 only)
         def term_event(name):
-            events = [e for e in self.events(group, "c/%s/%s" % (name, tid), 1)
-                      if e["message"] != "Terminated"]
-            if not events:
-                events = [e for e in self.events(group, "c/%s/%s" % (name, tid), 2)
-                          if e["message"] != "Terminated"]
-            return events[0]
+            found = []
+
+            def logged():
+                found[:] = [e for e in self.events(group, "c/%s/%s" % (name, tid), 1)
+                            if e["message"] == name + "-term"]
+                return bool(found)
+            harness.wait_for(logged, timeout=20, what="%s-term logged" % name)
+            return found[0]
         web, db = term_event("web"), term_event("db")
-        self.assertEqual((web["message"], db["message"]), ("web-term", "db-term"))
         # Reverse dependency order: the dependent (web) is told first.
         self.assertLessEqual(web["timestamp"], db["timestamp"])
 
