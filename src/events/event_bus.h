@@ -3,11 +3,14 @@
 // compiled once and indexed per bus in a PatternIndex, rebuilt after any rule change; the event
 // flattened once, only at the paths those patterns look at, in the same pass that builds its
 // envelope text); every matching rule's targets get a delivery that is journaled in the Outbox
-// before PutEvents answers, then handed to the TargetInvoker for the target's ARN; failures are
-// retried with exponential back-off and jitter within the target's RetryPolicy, then
-// dead-lettered (kept for `berth events --dead`, and written to the target's DeadLetterConfig
-// log group). Scheduled rules fire on timers (UTC, no catch-up of runs missed while the daemon
-// was down).
+// before PutEvents answers, then handed to the TargetInvoker for the target's ARN — except that
+// a target whose invoker answers at once (InvokeNow: a log group) is attempted while the event
+// is routed, and a delivery done then is never journaled (it cannot be lost: it has happened; a
+// PutEvents that then fails to journal the rest reports its entries failed, and a client's
+// retry may deliver them twice, as at-least-once allows); failures are retried with exponential
+// back-off and jitter within the target's RetryPolicy, then dead-lettered (kept for `berth events
+// --dead`, and written to the target's DeadLetterConfig log group). Scheduled rules fire on timers
+// (UTC, no catch-up of runs missed while the daemon was down).
 //
 // Configuration lives in DATA_DIR/events/config.json (rewritten atomically on each change); the
 // outbox and dead letters beside it. Counters and the recent-traffic ring are in memory.
@@ -207,6 +210,12 @@ class EventBus {
   // Journals the staged deliveries, remembers the staged events, then schedules the first
   // attempts; the stage is empty again afterwards (also when the journal fails).
   Status Commit(bool attempt_now);
+  // What the target gets for one delivery (views into the route, the event and the payload).
+  Invocation InvocationFor(const DeliveryRoute& route, const DeliveryEvent& event, bool whole_event,
+                           const std::string* payload) const;
+  // Counts and records a delivered or skipped outcome: true. A failure: false, for the caller.
+  bool RecordFinished(const DeliveryRoute& route, const InvokeOutcome& outcome,
+                      RecentEvent::Outcome* o);
   std::string NextEventId();
   const std::string& TimeText(TimeMs t);
   RecentEvent::Outcome* OutcomeOf(const PendingDelivery& d);
@@ -245,6 +254,8 @@ class EventBus {
   std::vector<PendingDelivery> staged_deliveries_;
   std::vector<RecentEvent> staged_recents_;
   size_t staged_recent_count_ = 0;
+  // Staged deliveries (by index) whose first attempt failed while they were routed, and how.
+  std::vector<std::pair<size_t, InvokeOutcome>> staged_answers_;
 
   std::map<std::string, RouteTable> routes_;  // by bus
   bool routes_dirty_ = true;

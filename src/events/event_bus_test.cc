@@ -476,6 +476,46 @@ TEST_F(EventBusTest, InvokersThatAnswerAtOnceGetRetriesAndDeadLettersToo) {
   bus_.reset();  // before `now`, which the bus points at
 }
 
+// Such an invoker is attempted while PutEvents routes the event: a delivery done then is never
+// journaled; one whose attempt failed is journaled, counts that attempt, and is retried.
+TEST_F(EventBusTest, InvokersThatAnswerAtOnceAreAttemptedBeforePutEventsAnswers) {
+  NowInvoker now;
+  Open(&now);
+  const std::string arn = AddRetriedRule(2);
+  auto enqueued = [&] {
+    std::ifstream in(dir_ + "/events/outbox.jsonl");
+    std::string line;
+    int n = 0;
+    while (std::getline(in, line)) n += line.find(R"("op":"enq")") != std::string::npos;
+    return n;
+  };
+  Put("app", R"({"n":1})");
+  ASSERT_EQ(now.payloads.size(), 1u);  // before any pending work has run
+  EXPECT_STREQ(bus_->recent().back().outcomes[0].state, "delivered");
+  EXPECT_EQ(bus_->recent().back().outcomes[0].attempts, 1);
+  EXPECT_EQ(bus_->RuleCounters(arn).delivered, 1u);
+  EXPECT_EQ(bus_->pending_deliveries(), 0u);
+  EXPECT_EQ(enqueued(), 0);
+
+  now.next = InvokeOutcome::kRetryable;
+  Put("app", R"({"n":2})");
+  ASSERT_EQ(now.payloads.size(), 2u);
+  EXPECT_STREQ(bus_->recent().back().outcomes[0].state, "retrying");
+  EXPECT_EQ(bus_->pending_deliveries(), 1u);
+  EXPECT_EQ(enqueued(), 1);
+  exec_.RunPending();
+  EXPECT_EQ(now.payloads.size(), 2u);  // no second first attempt
+  now.next = InvokeOutcome::kDelivered;
+  exec_.Advance(2000);  // the first retry
+  ASSERT_EQ(now.payloads.size(), 3u);
+  EXPECT_STREQ(bus_->recent().back().outcomes[0].state, "delivered");
+  EXPECT_EQ(bus_->recent().back().outcomes[0].attempts, 2);
+  EXPECT_EQ(bus_->RuleCounters(arn).retried, 1u);
+  EXPECT_EQ(bus_->pending_deliveries(), 0u);
+  EXPECT_EQ(now.invokes, 0);
+  bus_.reset();  // before `now`, which the bus points at
+}
+
 TEST_F(EventBusTest, OutcomesReportedLaterOrBeforeInvokeReturnsBothEndTheDelivery) {
   LaterInvoker later;
   Open(&later);

@@ -276,32 +276,89 @@ void EventBus::Enqueue(const RouteEntry& entry, const LocalPtr<const DeliveryEve
     ++route.target_counters->matched;
     RecentEvent::Outcome outcome;
     outcome.route = shared;
-    PendingDelivery& d = staged_deliveries_.emplace_back();
+    LocalPtr<const std::string> payload;
     if (route.has_input) {
       if (!envelope->has_value()) *envelope = json::parse(event->text, nullptr, false);
       const Rule& rule = *entry.rule;
-      auto payload =
+      auto rendered =
           RenderTargetInput(route.target.input, **envelope, RuleContext{rule.arn, rule.name, now});
-      if (!payload.ok()) {
+      if (!rendered.ok()) {
         // AWS does not deliver an event whose input cannot be rendered.
         ++route.target_counters->failed;
         outcome.state = "failed";
-        outcome.error = payload.status().message();
+        outcome.error = rendered.status().message();
         recent->outcomes.push_back(std::move(outcome));
-        staged_deliveries_.pop_back();
         continue;
       }
-      d.payload = boost::make_local_shared<const std::string>(std::move(*payload));
-    } else {
-      d.whole_event = route.whole_event;
+      payload = boost::make_local_shared<const std::string>(std::move(*rendered));
     }
+    const bool whole_event = !route.has_input && route.whole_event;
+    // A target whose invoker answers at once (a log group) gets its first attempt here: when it
+    // is delivered there is nothing left to journal (see the header).
+    std::optional<InvokeOutcome> answer;
+    if (route.invoker) {
+      answer = route.invoker->InvokeNow(InvocationFor(route, *event, whole_event, payload.get()));
+      if (answer) {
+        outcome.attempts = 1;
+        if (RecordFinished(route, *answer, &outcome)) {
+          recent->outcomes.push_back(std::move(outcome));
+          continue;
+        }
+      }
+    }
+    PendingDelivery& d = staged_deliveries_.emplace_back();
+    d.whole_event = whole_event;
+    d.payload = std::move(payload);
     d.route = shared;
     d.event = event;
     d.first_ms = now;
     d.recent_seq = recent->seq;
     d.outcome = static_cast<uint32_t>(recent->outcomes.size());
     recent->outcomes.push_back(std::move(outcome));
+    if (answer) {  // its first attempt failed: retried or dead-lettered once journaled
+      d.attempts = 1;
+      staged_answers_.push_back({staged_deliveries_.size() - 1, std::move(*answer)});
+    }
   }
+}
+
+Invocation EventBus::InvocationFor(const DeliveryRoute& route, const DeliveryEvent& event,
+                                   bool whole_event, const std::string* payload) const {
+  Invocation inv;
+  inv.rule_name = route.rule_name;
+  inv.rule_arn = route.rule_arn;
+  inv.target = &route.target.wire;
+  if (whole_event) {
+    inv.payload = event.text;
+  } else if (payload) {
+    inv.payload = *payload;
+  }
+  inv.event_id = event.id;
+  inv.skip_if_running = route.skip_if_running;
+  return inv;
+}
+
+bool EventBus::RecordFinished(const DeliveryRoute& route, const InvokeOutcome& outcome,
+                              RecentEvent::Outcome* o) {
+  switch (outcome.kind) {
+    case InvokeOutcome::kDelivered:
+      ++route.rule_counters->delivered;
+      ++route.target_counters->delivered;
+      if (o) o->state = "delivered";
+      return true;
+    case InvokeOutcome::kSkipped:
+      ++route.rule_counters->skipped;
+      ++route.target_counters->skipped;
+      if (o) {
+        o->state = "skipped";
+        o->error = outcome.error_message;
+      }
+      return true;
+    case InvokeOutcome::kFailed:
+    case InvokeOutcome::kRetryable:
+      return false;
+  }
+  return false;
 }
 
 RecentEvent& EventBus::StageRecent(TimeMs now) {
@@ -319,6 +376,7 @@ Status EventBus::Commit(bool attempt_now) {
   Status appended = outbox_->Append(&staged_deliveries_);
   if (!appended.ok()) {
     staged_deliveries_.clear();
+    staged_answers_.clear();
     return appended;
   }
   for (size_t i = 0; i < staged; ++i) {
@@ -329,8 +387,20 @@ Status EventBus::Commit(bool attempt_now) {
   if (staged_deliveries_.empty()) return Status::Ok();
   std::vector<uint64_t> ids;
   ids.reserve(staged_deliveries_.size());
-  for (const auto& d : staged_deliveries_) ids.push_back(d.id);
+  for (const auto& d : staged_deliveries_) {
+    if (d.attempts == 0) ids.push_back(d.id);  // (the others were attempted while routing)
+  }
+  // Deliveries whose first attempt failed while routing: retried or dead-lettered now that
+  // they are journaled.
+  std::vector<std::pair<uint64_t, InvokeOutcome>> answered;
+  answered.reserve(staged_answers_.size());
+  for (auto& [index, outcome] : staged_answers_) {
+    answered.emplace_back(staged_deliveries_[index].id, std::move(outcome));
+  }
+  staged_answers_.clear();
   staged_deliveries_.clear();  // moved into the outbox; the vector keeps its storage
+  for (auto& [id, outcome] : answered) OnOutcome(id, std::move(outcome));
+  if (ids.empty()) return Status::Ok();
   if (attempt_now) {
     for (uint64_t id : ids) Attempt(id);
     return Status::Ok();
@@ -392,17 +462,7 @@ void EventBus::Attempt(uint64_t delivery_id) {
   // they stay where they are when the outbox moves the delivery). Only OnOutcome ends a
   // delivery: an InvokeNow answer is applied after the call, and a `done` run from inside Invoke
   // is deferred until Invoke has returned, so they stay valid throughout.
-  Invocation inv;
-  inv.rule_name = route.rule_name;
-  inv.rule_arn = route.rule_arn;
-  inv.target = &route.target.wire;
-  if (d->whole_event) {
-    inv.payload = d->event->text;
-  } else if (d->payload) {
-    inv.payload = *d->payload;
-  }
-  inv.event_id = d->event->id;
-  inv.skip_if_running = route.skip_if_running;
+  Invocation inv = InvocationFor(route, *d->event, d->whole_event, d->payload.get());
   if (std::optional<InvokeOutcome> answer = route.invoker->InvokeNow(inv)) {
     return OnOutcome(delivery_id, std::move(*answer));
   }
@@ -433,28 +493,11 @@ void EventBus::OnOutcome(uint64_t delivery_id, InvokeOutcome outcome) {
   Counters& rc = *route.rule_counters;
   Counters& tc = *route.target_counters;
   RecentEvent::Outcome* o = OutcomeOf(*d);
-  switch (outcome.kind) {
-    case InvokeOutcome::kDelivered:
-      ++rc.delivered;
-      ++tc.delivered;
-      if (o) o->state = "delivered";
-      outbox_->Done(delivery_id);
-      return;
-    case InvokeOutcome::kSkipped:
-      ++rc.skipped;
-      ++tc.skipped;
-      if (o) {
-        o->state = "skipped";
-        o->error = outcome.error_message;
-      }
-      outbox_->Done(delivery_id);
-      return;
-    case InvokeOutcome::kFailed:
-      ++rc.failed;
-      ++tc.failed;
-      return DeadLetterDelivery(*d, outcome.error_code, outcome.error_message);
-    case InvokeOutcome::kRetryable:
-      break;
+  if (RecordFinished(route, outcome, o)) return outbox_->Done(delivery_id);
+  if (outcome.kind == InvokeOutcome::kFailed) {
+    ++rc.failed;
+    ++tc.failed;
+    return DeadLetterDelivery(*d, outcome.error_code, outcome.error_message);
   }
   ++rc.failed;
   ++tc.failed;
