@@ -173,11 +173,19 @@ class DockerDriverTest(unittest.TestCase):
             {"name": "polite", "image": IMAGE, "memory": 16, "command": ["sleep", "60"],
              "linuxParameters": {"initProcessEnabled": True}},
             {"name": "trapping", "image": IMAGE, "memory": 16, "entryPoint": ["sh", "-c"],
-             "command": ["trap 'exit 3' TERM; while true; do sleep 0.2; done"]},
+             "command": ["trap 'exit 3' TERM; echo trapped; while true; do sleep 0.2; done"],
+             "logConfiguration": self.awslogs("/t/stopper")},
             {"name": "stubborn", "image": IMAGE, "memory": 16, "stopTimeout": 2,
-             "entryPoint": ["sh", "-c"], "command": ["trap '' TERM; while true; do sleep 1; done"]}])
+             "entryPoint": ["sh", "-c"],
+             "command": ["trap '' TERM; echo trapped; while true; do sleep 1; done"],
+             "logConfiguration": self.awslogs("/t/stopper")}])
         arn = self.ecs.run_task(taskDefinition="stopper")["tasks"][0]["taskArn"]
         harness.fast_waiter(self.ecs, "tasks_running", delay=0.2, attempts=150).wait(tasks=[arn])
+        # RUNNING comes before the shells have set their traps: a SIGTERM before that would
+        # reach a shell with none (Docker drops it for PID 1; the 30 s default stop then ends it).
+        tid = arn.rsplit("/", 1)[1]
+        for name in ("trapping", "stubborn"):
+            self.log_lines("/t/stopper", "ecs/%s/%s" % (name, tid), 1)
         t0 = time.time()
         self.ecs.stop_task(task=arn, reason="test")
         harness.fast_waiter(self.ecs, "tasks_stopped", delay=0.2, attempts=150).wait(tasks=[arn])
