@@ -6,7 +6,8 @@
 // equals-ignore-case, $or), chosen so that an event matches roughly --match-frac of the rules.
 // Each rule has one target, handled by an in-memory counting TargetInvoker. The events are put
 // through EventBus::PutEvents in batches of 10 JSON-text entries (as the API passes them) with a
-// FakeExecutor whose pending work (the deliveries) runs after each batch. Reports events/s per
+// FakeExecutor whose pending work runs after each batch (the target answers at once, as a log
+// group does, so the bus delivers while it routes each event). Reports events/s per
 // CPU-second and per wall-second as JSON on stdout, and writes the exact events and rules to
 // --out-dir so that bench/events_moto.py evaluates the same ones.
 //
