@@ -5,21 +5,14 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include <filesystem>
+#include "common/test_temp_path.h"
 
 namespace berth::daemon {
 namespace {
 
-std::string TempDir() {
-  auto dir = std::filesystem::temp_directory_path() /
-             ("berth-datadir-test-" + std::to_string(getpid()) + "-" +
-              ::testing::UnitTest::GetInstance()->current_test_info()->name());
-  std::filesystem::remove_all(dir);
-  return dir.string();
-}
-
 TEST(DataDir, CredentialsCreatedOnceWithMode0600) {
-  std::string dir = TempDir();
+  TestTempPath temp("berth-datadir-test");
+  const std::string& dir = temp.path();
   ASSERT_TRUE(EnsureDataDir(dir).ok());
   unsetenv("BERTH_ACCESS_KEY_ID");
   auto a = LoadOrCreateCredentials(dir);
@@ -45,7 +38,8 @@ TEST(DataDir, CredentialsCreatedOnceWithMode0600) {
 }
 
 TEST(DataDir, SecondLockHolderIsRefused) {
-  std::string dir = TempDir();
+  TestTempPath temp("berth-datadir-test");
+  const std::string& dir = temp.path();
   ASSERT_TRUE(EnsureDataDir(dir).ok());
   ASSERT_TRUE(LockDataDir(dir).ok());
   // flock locks belong to the open file description: a child process must be refused.

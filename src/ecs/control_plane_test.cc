@@ -1,11 +1,9 @@
 #include "ecs/control_plane.h"
 
 #include <gtest/gtest.h>
-#include <unistd.h>
-
-#include <filesystem>
 
 #include "common/fake_executor.h"
+#include "common/test_temp_path.h"
 #include "runner/fake_driver.h"
 
 namespace berth::ecs {
@@ -16,19 +14,12 @@ constexpr char kDefinition[] = R"({"family":"web","containerDefinitions":[
 
 class ControlPlaneTest : public ::testing::Test {
  protected:
-  ControlPlaneTest() : driver_(ex_) {
-    db_path_ = (std::filesystem::temp_directory_path() /
-                ("berth-cp-test-" + std::to_string(getpid()) + "-" +
-                 ::testing::UnitTest::GetInstance()->current_test_info()->name() + ".db"))
-                   .string();
-    std::filesystem::remove(db_path_);
-    Open();
-  }
+  ControlPlaneTest() : driver_(ex_) { Open(); }
 
   void Open() {
     cp_.reset();
     store_.reset();
-    store_ = std::move(*state::StateStore::Open(db_path_));
+    store_ = std::move(*state::StateStore::Open(db_.path()));
     Options o;
     o.host_cpu_units = 2048;
     o.host_memory_mib = 1024;
@@ -57,7 +48,7 @@ class ControlPlaneTest : public ::testing::Test {
 
   FakeExecutor ex_;
   runner::FakeDriver driver_;
-  std::string db_path_;
+  TestTempPath db_{"berth-cp-test", ".db"};  // (before the store: removed after it closes)
   std::unique_ptr<state::StateStore> store_;
   std::unique_ptr<ControlPlane> cp_;
   RequestContext ctx_{"eu-west-1"};

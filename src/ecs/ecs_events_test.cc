@@ -3,11 +3,9 @@
 #include "ecs/ecs_events.h"
 
 #include <gtest/gtest.h>
-#include <unistd.h>
-
-#include <filesystem>
 
 #include "common/fake_executor.h"
+#include "common/test_temp_path.h"
 #include "ecs/control_plane.h"
 #include "runner/fake_driver.h"
 
@@ -143,23 +141,14 @@ TEST(EcsEventsTest, ServiceAndDeploymentDetails) {
 class ControlPlaneEventsTest : public ::testing::Test {
  protected:
   ControlPlaneEventsTest() : driver_(ex_) {
-    db_path_ = (std::filesystem::temp_directory_path() /
-                ("berth-ev-test-" + std::to_string(getpid()) + "-" +
-                 ::testing::UnitTest::GetInstance()->current_test_info()->name() + ".db"))
-                   .string();
-    std::filesystem::remove(db_path_);
     driver_.fail_start["broken"] = "CannotStartContainerError: no such file";
     Open();
-  }
-  ~ControlPlaneEventsTest() override {
-    cp_.reset();
-    std::filesystem::remove(db_path_);
   }
 
   void Open() {
     cp_.reset();
     store_.reset();
-    store_ = std::move(*state::StateStore::Open(db_path_));
+    store_ = std::move(*state::StateStore::Open(db_.path()));
     Options o;
     o.host_cpu_units = 64 * 1024;
     o.host_memory_mib = 64 * 1024;
@@ -230,7 +219,7 @@ class ControlPlaneEventsTest : public ::testing::Test {
   FakeExecutor ex_;
   runner::FakeDriver driver_;
   RecordingSink sink_;
-  std::string db_path_;
+  TestTempPath db_{"berth-ev-test", ".db"};  // (before the store: removed after it closes)
   std::unique_ptr<state::StateStore> store_;
   std::unique_ptr<ControlPlane> cp_;
   RequestContext ctx_{"eu-west-1"};

@@ -1,12 +1,11 @@
 // The service scheduler on simulated time: deployment bounds, the 40 s warm-up, singleton
 // services, the circuit breaker and the "stuck" event (spec/ecs.md §6).
 #include <gtest/gtest.h>
-#include <unistd.h>
 
 #include <algorithm>
-#include <filesystem>
 
 #include "common/fake_executor.h"
+#include "common/test_temp_path.h"
 #include "ecs/control_plane.h"
 #include "runner/fake_driver.h"
 
@@ -23,22 +22,13 @@ constexpr char kBroken[] = R"({"family":"web","containerDefinitions":[
 class ServiceSchedulerTest : public ::testing::Test {
  protected:
   ServiceSchedulerTest() : driver_(ex_) {
-    db_path_ = (std::filesystem::temp_directory_path() /
-                ("berth-svc-test-" + std::to_string(getpid()) + "-" +
-                 ::testing::UnitTest::GetInstance()->current_test_info()->name() + ".db"))
-                   .string();
-    std::filesystem::remove(db_path_);
-    store_ = std::move(*state::StateStore::Open(db_path_));
+    store_ = std::move(*state::StateStore::Open(db_.path()));
     Options o;
     o.host_cpu_units = 64 * 1024;
     o.host_memory_mib = 64 * 1024;
     cp_ = std::make_unique<ControlPlane>(ex_, driver_, *store_, o);
     EXPECT_TRUE(cp_->Load().ok());
     driver_.fail_start["broken"] = "CannotStartContainerError: no such file";
-  }
-  ~ServiceSchedulerTest() override {
-    cp_.reset();
-    std::filesystem::remove(db_path_);
   }
 
   void Register(const char* json) {
@@ -103,7 +93,7 @@ class ServiceSchedulerTest : public ::testing::Test {
 
   FakeExecutor ex_;
   runner::FakeDriver driver_;
-  std::string db_path_;
+  TestTempPath db_{"berth-svc-test", ".db"};  // (before the store: removed after it closes)
   std::unique_ptr<state::StateStore> store_;
   std::unique_ptr<ControlPlane> cp_;
   RequestContext ctx_{"us-east-1"};
@@ -131,7 +121,8 @@ TEST_F(ServiceSchedulerTest, MinimumHealthyFiftyOfFourStopsTwoFirst) {
   // max 100 % leaves no room above 4; min 50 % lets two of the four old tasks go first: the
   // newest events read "stopped 2", then the replacements start.
   std::vector<std::string> order;
-  for (auto it = Svc().events.rbegin(); it != Svc().events.rend(); ++it) order.push_back(it->message);
+  for (auto it = Svc().events.rbegin(); it != Svc().events.rend(); ++it)
+    order.push_back(it->message);
   auto stopped2 = std::find_if(order.begin(), order.end(), [](const std::string& m) {
     return m.find("has stopped 2 running tasks") != std::string::npos;
   });
@@ -190,8 +181,9 @@ TEST_F(ServiceSchedulerTest, BoundsThatAllowNothingPostTheStuckEvent) {
   Register(kApp2);
   Deploy("web:2");
   Run(1000);
-  EXPECT_TRUE(HasEvent("was unable to stop or start tasks during a deployment because of the "
-                       "service deployment configuration."));
+  EXPECT_TRUE(
+      HasEvent("was unable to stop or start tasks during a deployment because of the "
+               "service deployment configuration."));
   EXPECT_EQ(Svc().deployments.size(), 2u);
 }
 

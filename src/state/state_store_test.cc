@@ -1,23 +1,12 @@
 #include "state/state_store.h"
 
 #include <gtest/gtest.h>
-#include <unistd.h>
-
 #include <sqlite3.h>
 
-#include <filesystem>
+#include "common/test_temp_path.h"
 
 namespace berth::state {
 namespace {
-
-std::string TempDbPath() {
-  auto dir = std::filesystem::temp_directory_path() /
-             ("berth-state-test-" + std::to_string(getpid()) + "-" +
-              ::testing::UnitTest::GetInstance()->current_test_info()->name());
-  std::filesystem::remove_all(dir);
-  std::filesystem::create_directories(dir);
-  return (dir / "state.db").string();
-}
 
 model::TaskDefinition SampleDefinition() {
   auto td = model::ParseTaskDefinition(nlohmann::json::parse(R"({
@@ -33,7 +22,8 @@ model::TaskDefinition SampleDefinition() {
 }
 
 TEST(StateStore, SurvivesReopen) {
-  std::string path = TempDbPath();
+  TestTempPath temp("berth-state-test", ".db");
+  const std::string& path = temp.path();
   {
     auto store = StateStore::Open(path);
     ASSERT_TRUE(store.ok()) << store.status().ToString();
@@ -74,7 +64,8 @@ TEST(StateStore, SurvivesReopen) {
 }
 
 TEST(StateStore, RefusesNewerSchema) {
-  std::string path = TempDbPath();
+  TestTempPath temp("berth-state-test", ".db");
+  const std::string& path = temp.path();
   { ASSERT_TRUE(StateStore::Open(path).ok()); }
   {
     // Simulate a database written by a future berth.

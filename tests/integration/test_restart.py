@@ -1,6 +1,7 @@
 """Daemon restarts and shutdown: state survives, interrupted tasks are reported, nothing is
 left running."""
 import os
+import shutil
 import signal
 import subprocess
 import tempfile
@@ -25,6 +26,9 @@ class RestartTest(unittest.TestCase):
         self.dir = tempfile.mkdtemp(prefix="berth-restart-")
         self.tmp = tempfile.mkdtemp(prefix="berth-restart-files-")
         self.daemon = None
+        # (cleanups run after tearDown has stopped the daemon)
+        self.addCleanup(shutil.rmtree, self.dir, True)
+        self.addCleanup(shutil.rmtree, self.tmp, True)
 
     def tearDown(self):
         if self.daemon:

@@ -1,6 +1,7 @@
 """Task lifecycle against a real `berth serve`, driven by the AWS CLI v2 and boto3."""
 import json
 import os
+import shutil
 import tempfile
 import time
 import unittest
@@ -27,6 +28,7 @@ class TaskLifecycleTest(unittest.TestCase):
     def setUp(self):
         self.ecs = D.boto()
         self.tmp = tempfile.mkdtemp(prefix="berth-task-")
+        self.addCleanup(shutil.rmtree, self.tmp, True)
 
     def register(self, family, containers, **extra):
         return self.ecs.register_task_definition(
