@@ -207,8 +207,9 @@ class EventBus {
                RecentEvent* recent, std::optional<nlohmann::json>* envelope);
   // A staged event for `berth events`, empty, with its seq (the next ones in order).
   RecentEvent& StageRecent(TimeMs now);
-  // Journals the staged deliveries, remembers the staged events, then schedules the first
-  // attempts; the stage is empty again afterwards (also when the journal fails).
+  // Journals the staged deliveries, remembers the staged events, applies the outcomes of the
+  // first attempts made while routing (staged_answers_: retries, dead letters), then schedules
+  // the other first attempts; the stage is empty again afterwards (also when the journal fails).
   Status Commit(bool attempt_now);
   // What the target gets for one delivery (views into the route, the event and the payload).
   Invocation InvocationFor(const DeliveryRoute& route, const DeliveryEvent& event, bool whole_event,
