@@ -244,7 +244,10 @@ class DockerDriverTest(unittest.TestCase):
 
     @unittest.skipUnless(os.geteuid() == 0, "task networks need root")
     def test_an_awsvpc_task_shares_localhost_through_its_pause_container(self):
-        web = {"name": "web", "image": IMAGE, "memory": 16, "entryPoint": ["sh", "-c"],
+        # (httpd as PID 1 ignores SIGTERM: a short stopTimeout, or the stop takes the 30 s
+        # default, all of the tasks_stopped waiter's budget below)
+        web = {"name": "web", "image": IMAGE, "memory": 16, "stopTimeout": 2,
+               "entryPoint": ["sh", "-c"],
                "command": ["mkdir -p /www && echo served-by-web > /www/index.html && "
                            "httpd -f -p 8080 -h /www"]}
         sidecar = {"name": "sidecar", "image": IMAGE, "memory": 16, "essential": False,
