@@ -2,6 +2,7 @@
 `aws logs tail --follow`, `berth logs`, durability across kill -9."""
 import json
 import os
+import shutil
 import signal
 import subprocess
 import tempfile
@@ -341,6 +342,8 @@ class LogsApiTest(unittest.TestCase):
 class DurabilityTest(unittest.TestCase):
     def test_kill_9_keeps_everything_acknowledged(self):
         d = harness.Daemon().start()
+        # (the restarted daemon below does not own the data dir: it is removed here, at the end)
+        self.addCleanup(shutil.rmtree, d.data_dir, True)
         try:
             l = d.boto("logs")
             ecs = d.boto()
