@@ -292,7 +292,7 @@ void EventBus::Enqueue(const RouteEntry& entry, const LocalPtr<const DeliveryEve
       }
       payload = boost::make_local_shared<const std::string>(std::move(*rendered));
     }
-    const bool whole_event = !route.has_input && route.whole_event;
+    const bool whole_event = route.whole_event;  // (false when it has an input)
     // A target whose invoker answers at once (a log group) gets its first attempt here: when it
     // is delivered there is nothing left to journal (see the header).
     std::optional<InvokeOutcome> answer;
