@@ -12,6 +12,8 @@ whose containers share localhost through berth's pause container.
 import json
 import os
 import socket
+import subprocess
+import threading
 import time
 import unittest
 import http.client
@@ -78,13 +80,57 @@ def setUpModule():
     env = dict(os.environ)
     env["DOCKER_HOST"] = open(os.path.join(DOCKER_DIR, "docker_host")).read().strip()
     D = harness.Daemon(extra_args=("--driver", "docker", "--docker-remove-delay", "2",
-                                   "--task-subnet", "10.218.0.0/24", "--task-bridge", "berthit3"),
+                                   "--task-subnet", "10.218.0.0/24", "--task-bridge", TASK_BRIDGE),
                        env=env).start()
 
 
 def tearDownModule():
     if D:
         D.cleanup()
+
+
+TASK_BRIDGE = "berthit3"
+
+
+class BridgeWatch:
+    """Records, while it runs, each change of the task bridge's ports, of its neighbour entries
+    and of the daemon's kernel forwarding rules (`ip`, `nft` every 0.25 s), for a failing
+    assertion to show what the network did."""
+
+    def __init__(self, start, daemon_pid):
+        self.start = start  # time.monotonic() of what the times count from
+        self.table = "berth_lb_%d_1" % daemon_pid  # (KernelForwarding's table of that daemon)
+        self.changes = []
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+
+    def _state(self):
+        def ip(*args):
+            r = subprocess.run(["ip", "-br"] + list(args), capture_output=True, text=True)
+            return " | ".join(line.strip() for line in r.stdout.splitlines() if line.strip())
+        nft = subprocess.run(["nft", "list", "table", "ip", self.table], capture_output=True,
+                             text=True).stdout
+        dnat = " | ".join(line.strip() for line in nft.splitlines() if "dnat" in line)
+        return "ports: %s; neighbours: %s; kernel forwarding: %s" % (
+            ip("link", "show", "master", TASK_BRIDGE), ip("neigh", "show", "dev", TASK_BRIDGE),
+            dnat)
+
+    def _run(self):
+        last = None
+        while not self._stop.is_set():
+            state = self._state()
+            if state != last:
+                self.changes.append("%.1f s: %s" % (time.monotonic() - self.start, state))
+                last = state
+            self._stop.wait(0.25)
+
+    def __enter__(self):
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc):
+        self._stop.set()
+        self._thread.join(5)
 
 
 class DockerDriverTest(unittest.TestCase):
@@ -315,7 +361,7 @@ class DockerDriverTest(unittest.TestCase):
         url = "http://127.0.0.1:%d/" % port
         with urllib.request.urlopen(url, timeout=5) as r:
             self.assertEqual(r.read(), b"v1\n")
-        with Load(url) as load:
+        with Load(url) as load, BridgeWatch(load.start, D.proc.pid) as bridge:
             time.sleep(1)
             register("v2")
             dep = ecs.update_service(service="dweb", taskDefinition="dweb")["service"]["deployments"][0]["id"]
@@ -324,8 +370,9 @@ class DockerDriverTest(unittest.TestCase):
         events = [e["message"] for e in
                   ecs.describe_services(services=["dweb"])["services"][0]["events"][:12]]
         self.assertEqual(load.failed, [], "requests failed during the deploy (v2 registered 1 s "
-                         "after the load began): %s; service events, newest first: %s"
-                         % (load.summary(), events))
+                         "after the load began): %s; service events, newest first: %s; the task "
+                         "bridge's ports and neighbours as they changed: %s"
+                         % (load.summary(), events, bridge.changes))
         self.assertGreater(load.ok, 20)
         with urllib.request.urlopen(url, timeout=5) as r:
             self.assertEqual(r.read(), b"v2\n")

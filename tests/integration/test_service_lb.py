@@ -31,7 +31,7 @@ class Load:
         self.ok = 0
         self.failed = []
         self._failed_at = []  # seconds since start, by failure
-        self._start = time.monotonic()
+        self.start = time.monotonic()
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, daemon=True)
 
@@ -46,7 +46,7 @@ class Load:
                         self.failed.append(r.status)
             except Exception as e:  # noqa: BLE001 - every failure counts
                 self.failed.append(repr(e))
-                self._failed_at.append(time.monotonic() - self._start)
+                self._failed_at.append(time.monotonic() - self.start)
             time.sleep(0.005)
 
     def summary(self):
