@@ -265,16 +265,19 @@ class ServicesTest(unittest.TestCase):
         c["healthCheck"] = {"command": ["CMD-SHELL", "! ls /tmp/berth-unhealthy-* >/dev/null 2>&1 || exit 1"],
                             "interval": 5, "timeout": 2, "retries": 1}
         # The first task turns unhealthy (its marker file exists); once it is replaced the marker
-        # is gone, because the test removes it.
+        # is gone, because the test removes it. (Its replacement leaves one too: removed at the end.)
+        def remove_markers():
+            for f in os.listdir("/tmp"):
+                if f.startswith("berth-unhealthy-"):
+                    os.unlink(os.path.join("/tmp", f))
+        self.addCleanup(remove_markers)
         self.ecs.register_task_definition(family="svc-sick", containerDefinitions=[c])
         self.ecs.create_service(serviceName="sick", taskDefinition="svc-sick", desiredCount=1)
         s = harness.wait_for(
             lambda: (lambda svc: svc if any("failed container health checks" in m
                                             for m in self.messages(svc)) else None)(self.describe("sick")),
             timeout=40, interval=0.5, what="health replacement")
-        for f in os.listdir("/tmp"):
-            if f.startswith("berth-unhealthy-"):
-                os.unlink(os.path.join("/tmp", f))
+        remove_markers()
         stopped = self.tasks_of("sick", "STOPPED")
         self.assertTrue(any(t.get("stoppedReason") == "Task failed container health checks" for t in stopped))
         self.ecs.delete_service(service="sick", force=True)
