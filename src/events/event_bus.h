@@ -180,18 +180,12 @@ class EventBus {
 
   // The enabled pattern rules of one bus, indexed, with their targets' routes; rebuilt from
   // rules_ on first use after a configuration change.
-  struct RouteEntry {
-    const Rule* rule = nullptr;
-    std::string name;                                   // rule->name, at hand
-    Counters* counters = nullptr;                       // rule_counters_[rule->arn]
-    std::vector<LocalPtr<const DeliveryRoute>> routes;  // one per target
-  };
   struct RouteTable {
-    PatternIndex index;  // pattern i is entries[i]'s
-    std::vector<RouteEntry> entries;
+    PatternIndex index;  // pattern i is (*rules)[i]'s
+    LocalPtr<RoutedRules> rules = boost::make_local_shared<RoutedRules>();
   };
   RouteTable* Routes(const std::string& bus);
-  RouteEntry EntryFor(const Rule& rule);
+  RoutedRule EntryFor(const Rule& rule);
   // The route's per-attempt lookups (invoker, counters, overlap tag), refreshed after any
   // configuration change. (Inline: every delivery asks three times.)
   const DeliveryRoute& Fresh(const DeliveryRoute& route) {
@@ -203,7 +197,9 @@ class EventBus {
   // Matches one event against a bus's rules and stages its deliveries.
   void Route(RouteTable& table, const FlatEvent& flat, const LocalPtr<const DeliveryEvent>& event,
              TimeMs now, RecentEvent* recent);
-  void Enqueue(const RouteEntry& entry, const LocalPtr<const DeliveryEvent>& event, TimeMs now,
+  // Stages the deliveries of rule `index` of recent->rules (the rules the event is routed
+  // through) and records them in *recent.
+  void Enqueue(uint32_t index, const LocalPtr<const DeliveryEvent>& event, TimeMs now,
                RecentEvent* recent, std::optional<nlohmann::json>* envelope);
   // A staged event for `berth events`, empty, with its seq (the next ones in order).
   RecentEvent& StageRecent(TimeMs now);
@@ -216,10 +212,11 @@ class EventBus {
                            const std::string* payload) const;
   // Counts and records a delivered or skipped outcome: true. A failure: false, for the caller.
   bool RecordFinished(const DeliveryRoute& route, const InvokeOutcome& outcome,
-                      RecentEvent::Outcome* o);
+                      RecentEvent* recent, RecentEvent::Outcome* o);
   std::string NextEventId();
   const std::string& TimeText(TimeMs t);
-  RecentEvent::Outcome* OutcomeOf(const PendingDelivery& d);
+  // The delivery's outcome in the recent events, and its event (null when forgotten).
+  RecentEvent::Outcome* OutcomeOf(const PendingDelivery& d, RecentEvent** event);
   void Attempt(uint64_t delivery_id);
   void OnOutcome(uint64_t delivery_id, InvokeOutcome outcome);
   // Ends the delivery. `code` and `message` are copies: they may come from its route, which

@@ -91,7 +91,7 @@ class EventBusTest : public ::testing::Test {
     exec_.RunPending();
     ASSERT_EQ(payloads.size(), before + 1);
     EXPECT_NE(payloads.back().find(R"("detail":)" + detail), std::string::npos);
-    EXPECT_STREQ(bus_->recent().back().outcomes[0].state, "delivered");
+    EXPECT_STREQ(bus_->recent().back().deliveries()[0].state, "delivered");
     EXPECT_EQ(bus_->RuleCounters(arn).delivered, delivered);
   }
 
@@ -337,13 +337,13 @@ TEST_F(EventBusTest, RuleChangesApplyToTheNextEvent) {
   // Recent traffic records each event's rules and each delivery's outcome.
   const auto& recent = bus_->recent();
   ASSERT_EQ(recent.size(), 5u);
-  EXPECT_EQ(recent[0].matched_rules, std::vector<std::string>{"r"});
-  ASSERT_EQ(recent[0].outcomes.size(), 1u);
-  EXPECT_STREQ(recent[0].outcomes[0].state, "delivered");
-  EXPECT_EQ(recent[0].outcomes[0].attempts, 1);
-  EXPECT_TRUE(recent[1].matched_rules.empty());
-  EXPECT_TRUE(recent[3].matched_rules.empty());
-  EXPECT_STREQ(recent[4].outcomes[0].state, "delivered");
+  EXPECT_EQ(recent[0].matched_rule_names(), std::vector<std::string>{"r"});
+  ASSERT_EQ(recent[0].deliveries().size(), 1u);
+  EXPECT_STREQ(recent[0].deliveries()[0].state, "delivered");
+  EXPECT_EQ(recent[0].deliveries()[0].attempts, 1);
+  EXPECT_TRUE(recent[1].matched.empty());
+  EXPECT_TRUE(recent[3].matched.empty());
+  EXPECT_STREQ(recent[4].deliveries()[0].state, "delivered");
 }
 
 TEST_F(EventBusTest, ServiceEventsAndManyTargetsPerEvent) {
@@ -361,8 +361,8 @@ TEST_F(EventBusTest, ServiceEventsAndManyTargetsPerEvent) {
   json e = json::parse(invoker_.payloads[0]);
   EXPECT_EQ(e["resources"], json::array({"arn:task"}));
   EXPECT_EQ(e["detail"]["z"], 1);
-  EXPECT_EQ(bus_->recent().back().matched_rules.size(), 0u);
-  EXPECT_EQ(bus_->recent().front().outcomes.size(), 3u);
+  EXPECT_EQ(bus_->recent().back().matched.size(), 0u);
+  EXPECT_EQ(bus_->recent().front().deliveries().size(), 3u);
 }
 
 TEST(RecentEventsTest, KeepsTheNewestAndHandsBackTheOldestsStorage) {
@@ -392,8 +392,8 @@ TEST_F(EventBusTest, RecentTrafficKeepsTheNewestEventsWhenItWraps) {
   invoker_.next = InvokeOutcome::kRetryable;
   ASSERT_FALSE(Put("app", "{}").event_id.empty());  // seq 1: matched, its attempt fails
   exec_.RunPending();
-  ASSERT_EQ(bus_->recent().back().outcomes.size(), 1u);
-  EXPECT_STREQ(bus_->recent().back().outcomes[0].state, "retrying");
+  ASSERT_EQ(bus_->recent().back().deliveries().size(), 1u);
+  EXPECT_STREQ(bus_->recent().back().deliveries()[0].state, "retrying");
   invoker_.next = InvokeOutcome::kDelivered;
   for (int i = 0; i < 3; ++i) Put("other", "{}");  // seq 2-4; seq 4 takes seq 1's slot
   exec_.RunPending();
@@ -404,8 +404,8 @@ TEST_F(EventBusTest, RecentTrafficKeepsTheNewestEventsWhenItWraps) {
   for (size_t i = 0; i < 3; ++i) {
     EXPECT_EQ(recent[i].seq, i + 2);
     EXPECT_EQ(recent[i].source, "other");
-    EXPECT_TRUE(recent[i].matched_rules.empty());
-    EXPECT_TRUE(recent[i].outcomes.empty());
+    EXPECT_TRUE(recent[i].matched.empty());
+    EXPECT_TRUE(recent[i].deliveries().empty());
   }
   EXPECT_EQ(bus_->RuleCounters(bus_->DescribeRule("", "r")->arn).delivered, 1u);
 }
@@ -464,13 +464,13 @@ TEST_F(EventBusTest, InvokersThatAnswerAtOnceGetRetriesAndDeadLettersToo) {
   now.next = InvokeOutcome::kRetryable;
   Put("app", R"({"n":2})");
   exec_.RunPending();
-  EXPECT_STREQ(bus_->recent().back().outcomes[0].state, "retrying");
+  EXPECT_STREQ(bus_->recent().back().deliveries()[0].state, "retrying");
   exec_.Advance(60000);
   EXPECT_EQ(now.payloads.size(), 4u);  // 1 + 1 attempt + 2 retries
   ASSERT_EQ(bus_->dead_letters().size(), 1u);
   EXPECT_EQ(bus_->dead_letters()[0].error_code, "LogsError");
-  EXPECT_STREQ(bus_->recent().back().outcomes[0].state, "dead");
-  EXPECT_EQ(bus_->recent().back().outcomes[0].attempts, 3);
+  EXPECT_STREQ(bus_->recent().back().deliveries()[0].state, "dead");
+  EXPECT_EQ(bus_->recent().back().deliveries()[0].attempts, 3);
   EXPECT_EQ(bus_->pending_deliveries(), 0u);
   EXPECT_EQ(now.invokes, 0);
   bus_.reset();  // before `now`, which the bus points at
@@ -491,8 +491,8 @@ TEST_F(EventBusTest, InvokersThatAnswerAtOnceAreAttemptedBeforePutEventsAnswers)
   };
   Put("app", R"({"n":1})");
   ASSERT_EQ(now.payloads.size(), 1u);  // before any pending work has run
-  EXPECT_STREQ(bus_->recent().back().outcomes[0].state, "delivered");
-  EXPECT_EQ(bus_->recent().back().outcomes[0].attempts, 1);
+  EXPECT_STREQ(bus_->recent().back().deliveries()[0].state, "delivered");
+  EXPECT_EQ(bus_->recent().back().deliveries()[0].attempts, 1);
   EXPECT_EQ(bus_->RuleCounters(arn).delivered, 1u);
   EXPECT_EQ(bus_->pending_deliveries(), 0u);
   EXPECT_EQ(enqueued(), 0);
@@ -500,7 +500,7 @@ TEST_F(EventBusTest, InvokersThatAnswerAtOnceAreAttemptedBeforePutEventsAnswers)
   now.next = InvokeOutcome::kRetryable;
   Put("app", R"({"n":2})");
   ASSERT_EQ(now.payloads.size(), 2u);
-  EXPECT_STREQ(bus_->recent().back().outcomes[0].state, "retrying");
+  EXPECT_STREQ(bus_->recent().back().deliveries()[0].state, "retrying");
   EXPECT_EQ(bus_->pending_deliveries(), 1u);
   EXPECT_EQ(enqueued(), 1);
   exec_.RunPending();
@@ -508,8 +508,8 @@ TEST_F(EventBusTest, InvokersThatAnswerAtOnceAreAttemptedBeforePutEventsAnswers)
   now.next = InvokeOutcome::kDelivered;
   exec_.Advance(2000);  // the first retry
   ASSERT_EQ(now.payloads.size(), 3u);
-  EXPECT_STREQ(bus_->recent().back().outcomes[0].state, "delivered");
-  EXPECT_EQ(bus_->recent().back().outcomes[0].attempts, 2);
+  EXPECT_STREQ(bus_->recent().back().deliveries()[0].state, "delivered");
+  EXPECT_EQ(bus_->recent().back().deliveries()[0].attempts, 2);
   EXPECT_EQ(bus_->RuleCounters(arn).retried, 1u);
   EXPECT_EQ(bus_->pending_deliveries(), 0u);
   EXPECT_EQ(now.invokes, 0);
@@ -527,13 +527,13 @@ TEST_F(EventBusTest, OutcomesReportedLaterOrBeforeInvokeReturnsBothEndTheDeliver
   exec_.RunPending();
   ASSERT_EQ(later.later.size(), 2u);
   EXPECT_EQ(bus_->pending_deliveries(), 2u);
-  EXPECT_STREQ(bus_->recent().back().outcomes[0].state, "pending");
+  EXPECT_STREQ(bus_->recent().back().deliveries()[0].state, "pending");
   InvokeOutcome retry;
   retry.kind = InvokeOutcome::kRetryable;
   later.later[1](retry);  // the second first: outcomes are matched by delivery, not by order
   later.later[0](InvokeOutcome{});
-  EXPECT_STREQ(bus_->recent()[0].outcomes[0].state, "delivered");
-  EXPECT_STREQ(bus_->recent()[1].outcomes[0].state, "retrying");
+  EXPECT_STREQ(bus_->recent()[0].deliveries()[0].state, "delivered");
+  EXPECT_STREQ(bus_->recent()[1].deliveries()[0].state, "retrying");
   EXPECT_EQ(bus_->pending_deliveries(), 1u);
   EXPECT_EQ(bus_->RuleCounters(arn).delivered, 1u);
   EXPECT_EQ(bus_->RuleCounters(arn).retried, 1u);
@@ -548,11 +548,76 @@ TEST_F(EventBusTest, OutcomesReportedLaterOrBeforeInvokeReturnsBothEndTheDeliver
   EXPECT_EQ(later.rules[0], "r");
   EXPECT_EQ(bus_->pending_deliveries(), 0u);
   ASSERT_EQ(bus_->dead_letters().size(), 1u);
-  EXPECT_STREQ(bus_->recent()[1].outcomes[0].state, "dead");
-  EXPECT_EQ(bus_->recent()[1].outcomes[0].attempts, 2);
+  EXPECT_STREQ(bus_->recent()[1].deliveries()[0].state, "dead");
+  EXPECT_EQ(bus_->recent()[1].deliveries()[0].attempts, 2);
   later.now_kind = InvokeOutcome::kDelivered;
   PutExpectingDelivery(3, later.payloads, arn, 2);
   bus_.reset();  // before `later`, which the bus points at
+}
+
+// Answers at once for the functions whose name begins with "now", later for the others.
+class MixedInvoker : public TargetInvoker {
+ public:
+  bool Handles(const std::string& arn) const override {
+    return arn.rfind("arn:aws:lambda:", 0) == 0;
+  }
+  void Invoke(const Invocation&, std::function<void(InvokeOutcome)> done) override {
+    later.push_back(std::move(done));
+  }
+  std::optional<InvokeOutcome> InvokeNow(const Invocation& inv) override {
+    if ((*inv.target)["Arn"].get<std::string>().find(":function:now") == std::string::npos) {
+      return std::nullopt;
+    }
+    return InvokeOutcome{};
+  }
+  std::vector<std::function<void(InvokeOutcome)>> later;
+};
+
+TEST_F(EventBusTest, RecentEventsListEveryDeliveryButRecordOnlyThoseNotDoneAtOnce) {
+  MixedInvoker mixed;
+  Open(&mixed);
+  const std::string fn = "arn:aws:lambda:us-east-1:123456789012:function:";
+  AddRule("a", R"({"source":["app"]})", {{"Id", "now1"}, {"Arn", fn + "now1"}});
+  auto slow = ParseTarget({{"Id", "slow"}, {"Arn", fn + "slow"}});
+  auto now2 = ParseTarget({{"Id", "now2"}, {"Arn", fn + "now2"}});
+  ASSERT_TRUE(bus_->PutTargets("", "a", {*slow, *now2}).ok());
+  AddRule("b", R"({"source":["app"]})", {{"Id", "now3"}, {"Arn", fn + "now3"}});
+  AddRule("c", R"({"source":["other"]})", {{"Id", "now4"}, {"Arn", fn + "now4"}});
+  Put("app", "{}");
+  const RecentEvent& e = bus_->recent().back();
+  EXPECT_EQ(e.matched_rule_names(), (std::vector<std::string>{"a", "b"}));
+  EXPECT_EQ(e.outcomes.size(), 1u);  // only the one not delivered at once has a record
+  auto expect = [&](const std::vector<std::string>& states, const std::string& slow_error) {
+    auto all = bus_->recent()[0].deliveries();
+    ASSERT_EQ(all.size(), 4u);
+    const char* rules[] = {"a", "a", "a", "b"};
+    const char* targets[] = {"now1", "slow", "now2", "now3"};
+    for (size_t i = 0; i < all.size(); ++i) {
+      EXPECT_EQ(all[i].rule, rules[i]) << i;
+      EXPECT_EQ(all[i].target_id, targets[i]) << i;
+      EXPECT_EQ(all[i].state, states[i]) << i;
+      EXPECT_EQ(all[i].attempts, states[i] == "pending" ? 0 : 1) << i;
+      EXPECT_EQ(all[i].error, i == 1 ? slow_error : "") << i;
+    }
+  };
+  expect({"delivered", "pending", "delivered", "delivered"}, "");
+  exec_.RunPending();
+  ASSERT_EQ(mixed.later.size(), 1u);
+  InvokeOutcome failed;
+  failed.kind = InvokeOutcome::kRetryable;
+  failed.error_code = "HTTP_503";
+  mixed.later[0](failed);
+  expect({"delivered", "retrying", "delivered", "delivered"}, "HTTP_503");
+
+  // The event keeps the rules it was routed through after they change or go.
+  ASSERT_TRUE(bus_->RemoveTargets("", "b", {"now3"}).ok());
+  ASSERT_TRUE(bus_->DeleteRule("", "b").ok());
+  ASSERT_TRUE(bus_->RemoveTargets("", "a", {"now2"}).ok());
+  Put("other", "{}");
+  EXPECT_EQ(bus_->recent()[0].matched_rule_names(), (std::vector<std::string>{"a", "b"}));
+  expect({"delivered", "retrying", "delivered", "delivered"}, "HTTP_503");
+  EXPECT_EQ(bus_->recent().back().matched_rule_names(), std::vector<std::string>{"c"});
+  bus_.reset();  // before `mixed`, which the bus points at
 }
 
 }  // namespace

@@ -73,9 +73,8 @@ TargetInvoker* EventBus::InvokerFor(const std::string& arn) const {
 
 // --- Routes ---
 
-EventBus::RouteEntry EventBus::EntryFor(const Rule& rule) {
-  RouteEntry e;
-  e.rule = &rule;
+RoutedRule EventBus::EntryFor(const Rule& rule) {
+  RoutedRule e;
   e.name = rule.name;
   e.counters = &rule_counters_[rule.arn];
   for (const Target& t : rule.targets) {
@@ -95,7 +94,7 @@ EventBus::RouteTable* EventBus::Routes(const std::string& bus) {
       if (!rule.enabled() || !rule.pattern) continue;
       RouteTable& table = routes_[rule.bus];
       table.index.Add(*rule.pattern);
-      table.entries.push_back(EntryFor(rule));
+      table.rules->push_back(EntryFor(rule));
     }
     routes_dirty_ = false;
   }
@@ -260,34 +259,33 @@ void EventBus::Route(RouteTable& table, const FlatEvent& flat,
   table.index.Match(flat, &matched_);
   std::optional<json> envelope;  // parsed only for targets with an input to render
   if (matched_.empty()) return;
-  recent->matched_rules.reserve(matched_.size());
-  size_t targets = 0;
-  for (uint32_t i : matched_) targets += table.entries[i].routes.size();
-  recent->outcomes.reserve(targets);
-  for (uint32_t i : matched_) Enqueue(table.entries[i], event, now, recent, &envelope);
+  recent->rules = table.rules;
+  for (uint32_t i : matched_) Enqueue(i, event, now, recent, &envelope);
 }
 
-void EventBus::Enqueue(const RouteEntry& entry, const LocalPtr<const DeliveryEvent>& event,
-                       TimeMs now, RecentEvent* recent, std::optional<json>* envelope) {
-  recent->matched_rules.push_back(entry.name);
+void EventBus::Enqueue(uint32_t index, const LocalPtr<const DeliveryEvent>& event, TimeMs now,
+                       RecentEvent* recent, std::optional<json>* envelope) {
+  const RoutedRule& entry = (*recent->rules)[index];
+  recent->matched.push_back(index);
   ++entry.counters->matched;
-  for (const auto& shared : entry.routes) {
+  for (uint32_t target = 0; target < entry.routes.size(); ++target) {
+    const LocalPtr<const DeliveryRoute>& shared = entry.routes[target];
     const DeliveryRoute& route = Fresh(*shared);
     ++route.target_counters->matched;
     RecentEvent::Outcome outcome;
-    outcome.route = shared;
+    outcome.rule = index;
+    outcome.target = target;
     LocalPtr<const std::string> payload;
     if (route.has_input) {
       if (!envelope->has_value()) *envelope = json::parse(event->text, nullptr, false);
-      const Rule& rule = *entry.rule;
-      auto rendered =
-          RenderTargetInput(route.target.input, **envelope, RuleContext{rule.arn, rule.name, now});
+      auto rendered = RenderTargetInput(route.target.input, **envelope,
+                                        RuleContext{route.rule_arn, route.rule_name, now});
       if (!rendered.ok()) {
         // AWS does not deliver an event whose input cannot be rendered.
         ++route.target_counters->failed;
         outcome.state = "failed";
-        outcome.error = rendered.status().message();
-        recent->outcomes.push_back(std::move(outcome));
+        recent->set_error(&outcome, rendered.status().message());
+        recent->outcomes.push_back(outcome);
         continue;
       }
       payload = boost::make_local_shared<const std::string>(std::move(*rendered));
@@ -300,8 +298,12 @@ void EventBus::Enqueue(const RouteEntry& entry, const LocalPtr<const DeliveryEve
       answer = route.invoker->InvokeNow(InvocationFor(route, *event, whole_event, payload.get()));
       if (answer) {
         outcome.attempts = 1;
-        if (RecordFinished(route, *answer, &outcome)) {
-          recent->outcomes.push_back(std::move(outcome));
+        if (answer->kind == InvokeOutcome::kDelivered) {  // (nothing to remember)
+          RecordFinished(route, *answer, nullptr, nullptr);
+          continue;
+        }
+        if (RecordFinished(route, *answer, recent, &outcome)) {
+          recent->outcomes.push_back(outcome);
           continue;
         }
       }
@@ -314,7 +316,7 @@ void EventBus::Enqueue(const RouteEntry& entry, const LocalPtr<const DeliveryEve
     d.first_ms = now;
     d.recent_seq = recent->seq;
     d.outcome = static_cast<uint32_t>(recent->outcomes.size());
-    recent->outcomes.push_back(std::move(outcome));
+    recent->outcomes.push_back(outcome);
     if (answer) {  // its first attempt failed: retried or dead-lettered once journaled
       d.attempts = 1;
       staged_answers_.push_back({staged_deliveries_.size() - 1, std::move(*answer)});
@@ -339,7 +341,7 @@ Invocation EventBus::InvocationFor(const DeliveryRoute& route, const DeliveryEve
 }
 
 bool EventBus::RecordFinished(const DeliveryRoute& route, const InvokeOutcome& outcome,
-                              RecentEvent::Outcome* o) {
+                              RecentEvent* recent, RecentEvent::Outcome* o) {
   switch (outcome.kind) {
     case InvokeOutcome::kDelivered:
       ++route.rule_counters->delivered;
@@ -351,7 +353,7 @@ bool EventBus::RecordFinished(const DeliveryRoute& route, const InvokeOutcome& o
       ++route.target_counters->skipped;
       if (o) {
         o->state = "skipped";
-        o->error = outcome.error_message;
+        recent->set_error(o, outcome.error_message);
       }
       return true;
     case InvokeOutcome::kFailed:
@@ -417,7 +419,8 @@ Status EventBus::Commit(bool attempt_now) {
 
 // --- Delivery ---
 
-RecentEvent::Outcome* EventBus::OutcomeOf(const PendingDelivery& d) {
+RecentEvent::Outcome* EventBus::OutcomeOf(const PendingDelivery& d, RecentEvent** event) {
+  *event = nullptr;
   if (recent_.empty()) return nullptr;
   if (d.recent_seq != 0) {
     if (d.recent_seq < recent_.front().seq) return nullptr;
@@ -425,6 +428,7 @@ RecentEvent::Outcome* EventBus::OutcomeOf(const PendingDelivery& d) {
     if (index >= recent_.size()) return nullptr;
     RecentEvent& e = recent_[index];
     if (d.outcome >= e.outcomes.size()) return nullptr;  // (the ring's seqs are consecutive)
+    *event = &e;
     return &e.outcomes[d.outcome];
   }
   // A delivery from before a restart or a replayed dead letter: find its event by id.
@@ -432,7 +436,10 @@ RecentEvent::Outcome* EventBus::OutcomeOf(const PendingDelivery& d) {
     RecentEvent& e = recent_[i];
     if (e.id != d.event->id) continue;
     for (auto& o : e.outcomes) {
-      if (o.rule() == d.route->rule_name && o.target_id() == d.route->target.id) return &o;
+      if (e.rule_name(o) == d.route->rule_name && e.target_id(o) == d.route->target.id) {
+        *event = &e;
+        return &o;
+      }
     }
     return nullptr;
   }
@@ -457,7 +464,8 @@ void EventBus::Attempt(uint64_t delivery_id) {
                               "The event is older than MaximumEventAgeInSeconds.");
   }
   ++d->attempts;
-  if (auto* o = OutcomeOf(*d)) o->attempts = d->attempts;
+  RecentEvent* recent;
+  if (auto* o = OutcomeOf(*d, &recent)) o->attempts = d->attempts;
   // The invocation's views point into what the delivery holds (its route and event, shared, so
   // they stay where they are when the outbox moves the delivery). Only OnOutcome ends a
   // delivery: an InvokeNow answer is applied after the call, and a `done` run from inside Invoke
@@ -492,8 +500,9 @@ void EventBus::OnOutcome(uint64_t delivery_id, InvokeOutcome outcome) {
   const DeliveryRoute& route = Fresh(*d->route);
   Counters& rc = *route.rule_counters;
   Counters& tc = *route.target_counters;
-  RecentEvent::Outcome* o = OutcomeOf(*d);
-  if (RecordFinished(route, outcome, o)) return outbox_->Done(delivery_id);
+  RecentEvent* recent;
+  RecentEvent::Outcome* o = OutcomeOf(*d, &recent);
+  if (RecordFinished(route, outcome, recent, o)) return outbox_->Done(delivery_id);
   if (outcome.kind == InvokeOutcome::kFailed) {
     ++rc.failed;
     ++tc.failed;
@@ -521,8 +530,8 @@ void EventBus::OnOutcome(uint64_t delivery_id, InvokeOutcome outcome) {
   ++tc.retried;
   if (o) {
     o->state = "retrying";
-    o->error =
-        outcome.error_code + (outcome.error_message.empty() ? "" : ": " + outcome.error_message);
+    recent->set_error(o, outcome.error_code +
+                             (outcome.error_message.empty() ? "" : ": " + outcome.error_message));
   }
   retry_timers_[delivery_id] = executor_.RunAfter(delay, [this, delivery_id, alive = alive_] {
     if (*alive) Attempt(delivery_id);
@@ -536,9 +545,10 @@ void EventBus::DeadLetterDelivery(const PendingDelivery& pending, std::string co
   const std::string& target_id = route.target.id;
   ++route.rule_counters->dead_lettered;
   ++route.target_counters->dead_lettered;
-  if (auto* o = OutcomeOf(pending)) {
+  RecentEvent* recent;
+  if (auto* o = OutcomeOf(pending, &recent)) {
     o->state = "dead";
-    o->error = code + (message.empty() ? "" : ": " + message);
+    recent->set_error(o, code + (message.empty() ? "" : ": " + message));
   }
   TimeMs now = executor_.clock().NowMs();
   json target_for_dlq;
@@ -651,8 +661,11 @@ void EventBus::FireSchedule(const std::string& rule_arn, TimeMs at) {
     recent.bus = r.bus;
     recent.source = "aws.events";
     recent.detail_type = "Scheduled Event";
+    auto rules = boost::make_local_shared<RoutedRules>();
+    rules->push_back(EntryFor(r));
+    recent.rules = std::move(rules);
     std::optional<json> parsed;
-    Enqueue(EntryFor(r), event, now, &recent, &parsed);
+    Enqueue(0, event, now, &recent, &parsed);
     (void)Commit(true);
   }
   // The next firing strictly after this one, even if the clock has not moved past it.

@@ -18,6 +18,19 @@
 
 namespace berth::events {
 
+// One enabled pattern rule of a bus, as the bus routes events to it. A bus's rules form one
+// RoutedRules, rebuilt after a configuration change and shared by the recent events routed
+// through it: an event then remembers what it matched as indices, so that remembering costs a
+// few integers per match (no name copied, no reference count per match, nothing to destroy).
+struct RoutedRule {
+  std::string name;
+  // The bus's counters for the rule: used only while this is the bus's current RoutedRules (the
+  // rule may be deleted afterwards).
+  Counters* counters = nullptr;
+  std::vector<LocalPtr<const DeliveryRoute>> routes;  // one per target
+};
+using RoutedRules = std::vector<RoutedRule>;
+
 // One event the bus saw, for `berth events`.
 struct RecentEvent {
   std::string id;
@@ -25,18 +38,74 @@ struct RecentEvent {
   std::string bus;
   std::string source;
   std::string detail_type;
-  std::vector<std::string> matched_rules;
-  // One delivery of the event: small, and nothing to copy per delivery but a shared route.
+  LocalPtr<const RoutedRules> rules;  // what `matched` and the outcomes index (null: none)
+  std::vector<uint32_t> matched;      // the rules it matched, in order
+  // The event's deliveries are one per target of each matched rule, in that order. Most are
+  // delivered by the attempt made while the event is routed (log groups): those have no record
+  // here, and remembering them costs nothing. The others (pending, retrying, dead, skipped,
+  // failed, or delivered by a later attempt) have one, in the same order. Trivially
+  // destructible: reusing a slot reads none of them.
   struct Outcome {
-    LocalPtr<const DeliveryRoute> route;  // never null
     const char* state = "pending";  // pending | delivered | retrying | dead | skipped | failed
-    int attempts = 0;
-    std::string error;
-    const std::string& rule() const { return route->rule_name; }
-    const std::string& target_id() const { return route->target.id; }
+    uint32_t rule = 0;              // index in *rules
+    uint32_t target = 0;            // index in that rule's routes
+    int32_t attempts = 0;
+    uint32_t error = 0;  // 0: none, else 1 + its index in `errors`
   };
   std::vector<Outcome> outcomes;
+  std::vector<std::string> errors;  // (only failed deliveries have one)
   uint64_t seq = 0;
+
+  const std::string& matched_rule(size_t i) const { return (*rules)[matched[i]].name; }
+  std::vector<std::string> matched_rule_names() const {
+    std::vector<std::string> names;
+    for (size_t i = 0; i < matched.size(); ++i) names.push_back(matched_rule(i));
+    return names;
+  }
+  const DeliveryRoute& route(const Outcome& o) const { return *(*rules)[o.rule].routes[o.target]; }
+  const std::string& rule_name(const Outcome& o) const { return (*rules)[o.rule].name; }
+  const std::string& target_id(const Outcome& o) const { return route(o).target.id; }
+  const std::string& error(const Outcome& o) const {
+    static const std::string kNone;
+    return o.error ? errors[o.error - 1] : kNone;
+  }
+  void set_error(Outcome* o, std::string text) {
+    if (o->error == 0) {
+      errors.push_back(std::move(text));
+      o->error = static_cast<uint32_t>(errors.size());
+    } else {
+      errors[o->error - 1] = std::move(text);
+    }
+  }
+
+  // Every delivery of the event, with those delivered while it was routed (for reading).
+  struct Delivery {
+    std::string rule;
+    std::string target_id;
+    const char* state = "delivered";
+    int attempts = 1;
+    std::string error;
+  };
+  std::vector<Delivery> deliveries() const {
+    std::vector<Delivery> all;
+    size_t next = 0;  // the next record in `outcomes`: they come in the same order
+    for (uint32_t rule : matched) {
+      const RoutedRule& r = (*rules)[rule];
+      for (uint32_t target = 0; target < r.routes.size(); ++target) {
+        Delivery& d = all.emplace_back();
+        d.rule = r.name;
+        d.target_id = r.routes[target]->target.id;
+        if (next < outcomes.size() && outcomes[next].rule == rule &&
+            outcomes[next].target == target) {
+          const Outcome& o = outcomes[next++];
+          d.state = o.state;
+          d.attempts = o.attempts;
+          d.error = error(o);
+        }
+      }
+    }
+    return all;
+  }
 
   // Empties it for another event, keeping the storage.
   void Reset() {
@@ -45,8 +114,10 @@ struct RecentEvent {
     bus.clear();
     source.clear();
     detail_type.clear();
-    matched_rules.clear();
+    rules.reset();
+    matched.clear();
     outcomes.clear();
+    if (!errors.empty()) errors.clear();
     seq = 0;
   }
 };

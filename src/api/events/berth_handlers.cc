@@ -47,12 +47,12 @@ Reply EventsApi::ListRecentEvents(Input& in) {
     last = e.seq;
     if (after && e.seq <= static_cast<uint64_t>(*after)) continue;
     json outcomes = json::array();
-    for (const auto& o : e.outcomes) {
-      outcomes.push_back({{"Rule", o.rule()},
-                          {"TargetId", o.target_id()},
-                          {"State", o.state},
-                          {"Error", o.error},
-                          {"Attempts", o.attempts}});
+    for (const auto& d : e.deliveries()) {
+      outcomes.push_back({{"Rule", d.rule},
+                          {"TargetId", d.target_id},
+                          {"State", d.state},
+                          {"Error", d.error},
+                          {"Attempts", d.attempts}});
     }
     r.body["Events"].push_back({{"Seq", e.seq},
                                 {"Id", e.id},
@@ -60,7 +60,7 @@ Reply EventsApi::ListRecentEvents(Input& in) {
                                 {"EventBusName", e.bus},
                                 {"Source", e.source},
                                 {"DetailType", e.detail_type},
-                                {"MatchedRules", e.matched_rules},
+                                {"MatchedRules", e.matched_rule_names()},
                                 {"Deliveries", outcomes}});
   }
   r.body["LastSeq"] = last;
