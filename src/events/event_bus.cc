@@ -645,9 +645,10 @@ Status EventBus::Reset() {
   def.tags.clear();
   buses_.clear();
   buses_["default"] = def;
+  routes_.clear();  // (they point at the counters)
+  recent_.clear();
   rule_counters_.clear();
   target_counters_.clear();
-  recent_.clear();
   return Save();
 }
 

@@ -185,6 +185,10 @@ class EventBus {
     LocalPtr<RoutedRules> rules = boost::make_local_shared<RoutedRules>();
   };
   RouteTable* Routes(const std::string& bus);
+  // Adds the counts routing keeps aside (RoutedRule::FoldCounts) to the counters: before they
+  // are read, and before the tables are rebuilt.
+  void FoldCounts() const;
+  mutable bool counts_unfolded_ = false;  // routing has kept counts aside since the last fold
   RoutedRule EntryFor(const Rule& rule);
   // The route's per-attempt lookups (invoker, counters, overlap tag), refreshed after any
   // configuration change. (Inline: every delivery asks three times.)
@@ -243,6 +247,7 @@ class EventBus {
 
   std::map<std::string, TimerId> schedule_timers_;  // by rule ARN
   std::map<uint64_t, TimerId> retry_timers_;        // by delivery id
+  // Never erased but by Reset: routes and tables point at them.
   std::map<std::string, Counters> rule_counters_;
   std::map<std::pair<std::string, std::string>, Counters> target_counters_;
   RecentEvents recent_;

@@ -608,6 +608,16 @@ TEST_F(EventBusTest, RecentEventsListEveryDeliveryButRecordOnlyThoseNotDoneAtOnc
   failed.error_code = "HTTP_503";
   mixed.later[0](failed);
   expect({"delivered", "retrying", "delivered", "delivered"}, "HTTP_503");
+  // The counts routing keeps aside reach the counters when they are read...
+  const std::string a = bus_->DescribeRule("", "a")->arn;
+  EXPECT_EQ(bus_->RuleCounters(a).matched, 1u);
+  EXPECT_EQ(bus_->RuleCounters(a).delivered, 2u);
+  EXPECT_EQ(bus_->RuleCounters(a).retried, 1u);
+  EXPECT_EQ(bus_->TargetCounters(a, "now1").matched, 1u);
+  EXPECT_EQ(bus_->TargetCounters(a, "now1").delivered, 1u);
+  EXPECT_EQ(bus_->TargetCounters(a, "slow").matched, 1u);
+  EXPECT_EQ(bus_->TargetCounters(a, "slow").delivered, 0u);
+  Put("app", "{}");  // ...and when the routes are rebuilt (below, by the next event)
 
   // The event keeps the rules it was routed through after they change or go.
   ASSERT_TRUE(bus_->RemoveTargets("", "b", {"now3"}).ok());
@@ -617,6 +627,10 @@ TEST_F(EventBusTest, RecentEventsListEveryDeliveryButRecordOnlyThoseNotDoneAtOnc
   EXPECT_EQ(bus_->recent()[0].matched_rule_names(), (std::vector<std::string>{"a", "b"}));
   expect({"delivered", "retrying", "delivered", "delivered"}, "HTTP_503");
   EXPECT_EQ(bus_->recent().back().matched_rule_names(), std::vector<std::string>{"c"});
+  EXPECT_EQ(bus_->RuleCounters(a).matched, 2u);
+  EXPECT_EQ(bus_->RuleCounters(a).delivered, 4u);
+  EXPECT_EQ(bus_->TargetCounters(a, "now2").delivered, 2u);
+  EXPECT_EQ(bus_->TargetCounters(a, "slow").matched, 2u);
   bus_.reset();  // before `mixed`, which the bus points at
 }
 

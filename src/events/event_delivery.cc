@@ -89,6 +89,7 @@ RoutedRule EventBus::EntryFor(const Rule& rule) {
 
 EventBus::RouteTable* EventBus::Routes(const std::string& bus) {
   if (routes_dirty_) {
+    FoldCounts();
     routes_.clear();
     for (const auto& [arn, rule] : rules_) {
       if (!rule.enabled() || !rule.pattern) continue;
@@ -100,6 +101,14 @@ EventBus::RouteTable* EventBus::Routes(const std::string& bus) {
   }
   auto it = routes_.find(bus);
   return it == routes_.end() ? nullptr : &it->second;
+}
+
+void EventBus::FoldCounts() const {
+  if (!counts_unfolded_) return;
+  counts_unfolded_ = false;
+  for (const auto& [bus, table] : routes_) {
+    for (const RoutedRule& rule : *table.rules) rule.FoldCounts();
+  }
 }
 
 void EventBus::Refresh(const DeliveryRoute& route) {
@@ -260,6 +269,7 @@ void EventBus::Route(RouteTable& table, const FlatEvent& flat,
   std::optional<json> envelope;  // parsed only for targets with an input to render
   if (matched_.empty()) return;
   recent->rules = table.rules;
+  counts_unfolded_ = true;
   for (uint32_t i : matched_) Enqueue(i, event, now, recent, &envelope);
 }
 
@@ -267,11 +277,11 @@ void EventBus::Enqueue(uint32_t index, const LocalPtr<const DeliveryEvent>& even
                        RecentEvent* recent, std::optional<json>* envelope) {
   const RoutedRule& entry = (*recent->rules)[index];
   recent->matched.push_back(index);
-  ++entry.counters->matched;
+  ++entry.unfolded_matched;
   for (uint32_t target = 0; target < entry.routes.size(); ++target) {
     const LocalPtr<const DeliveryRoute>& shared = entry.routes[target];
     const DeliveryRoute& route = Fresh(*shared);
-    ++route.target_counters->matched;
+    ++route.unfolded_matched;
     RecentEvent::Outcome outcome;
     outcome.rule = index;
     outcome.target = target;
@@ -299,7 +309,7 @@ void EventBus::Enqueue(uint32_t index, const LocalPtr<const DeliveryEvent>& even
       if (answer) {
         outcome.attempts = 1;
         if (answer->kind == InvokeOutcome::kDelivered) {  // (nothing to remember)
-          RecordFinished(route, *answer, nullptr, nullptr);
+          ++route.unfolded_delivered;
           continue;
         }
         if (RecordFinished(route, *answer, recent, &outcome)) {
@@ -596,11 +606,13 @@ Status EventBus::ReplayDeadLetter(uint64_t delivery_id) {
 }
 
 Counters EventBus::RuleCounters(const std::string& rule_arn) const {
+  FoldCounts();
   auto it = rule_counters_.find(rule_arn);
   return it == rule_counters_.end() ? Counters{} : it->second;
 }
 
 Counters EventBus::TargetCounters(const std::string& rule_arn, const std::string& target_id) const {
+  FoldCounts();
   auto it = target_counters_.find({rule_arn, target_id});
   return it == target_counters_.end() ? Counters{} : it->second;
 }
@@ -663,9 +675,10 @@ void EventBus::FireSchedule(const std::string& rule_arn, TimeMs at) {
     recent.detail_type = "Scheduled Event";
     auto rules = boost::make_local_shared<RoutedRules>();
     rules->push_back(EntryFor(r));
-    recent.rules = std::move(rules);
+    recent.rules = rules;
     std::optional<json> parsed;
     Enqueue(0, event, now, &recent, &parsed);
+    (*rules)[0].FoldCounts();
     (void)Commit(true);
   }
   // The next firing strictly after this one, even if the clock has not moved past it.

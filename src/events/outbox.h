@@ -68,6 +68,10 @@ struct DeliveryRoute {
   mutable TargetInvoker* invoker = nullptr;
   mutable Counters* rule_counters = nullptr;
   mutable Counters* target_counters = nullptr;
+  // Routing's counts not yet added to *target_counters (and `delivered` to *rule_counters too):
+  // kept here, on the line routing touches anyway, and added by the bus before it reads them.
+  mutable uint64_t unfolded_matched = 0;
+  mutable uint64_t unfolded_delivered = 0;
   mutable bool skip_if_running = false;
   mutable bool has_input = false;        // Input, InputPath or InputTransformer: rendered per event
   mutable bool whole_event = false;      // no input, and the invoker then takes the whole event

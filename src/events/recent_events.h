@@ -28,6 +28,23 @@ struct RoutedRule {
   // rule may be deleted afterwards).
   Counters* counters = nullptr;
   std::vector<LocalPtr<const DeliveryRoute>> routes;  // one per target
+  // Matches not yet added to *counters (see DeliveryRoute::unfolded_matched).
+  mutable uint64_t unfolded_matched = 0;
+
+  // Adds the unfolded counts of the rule and its routes to their counters.
+  void FoldCounts() const {
+    if (unfolded_matched) {
+      counters->matched += unfolded_matched;
+      unfolded_matched = 0;
+    }
+    for (const auto& route : routes) {
+      if (route->unfolded_matched == 0 && route->unfolded_delivered == 0) continue;
+      route->target_counters->matched += route->unfolded_matched;
+      route->target_counters->delivered += route->unfolded_delivered;
+      route->rule_counters->delivered += route->unfolded_delivered;
+      route->unfolded_matched = route->unfolded_delivered = 0;
+    }
+  }
 };
 using RoutedRules = std::vector<RoutedRule>;
 
