@@ -84,6 +84,7 @@ RoutedRule EventBus::EntryFor(const Rule& rule) {
     route->target = t;
     e.routes.push_back(std::move(route));
   }
+  if (!e.routes.empty()) e.first_route = e.routes[0].get();
   return e;
 }
 
@@ -270,6 +271,10 @@ void EventBus::Route(RouteTable& table, const FlatEvent& flat,
   if (matched_.empty()) return;
   recent->rules = table.rules;
   counts_unfolded_ = true;
+  // Each matched rule's route is in its own heap block: ask for them all before the first is
+  // needed, so that their loads overlap.
+  const RoutedRules& rules = *table.rules;
+  for (uint32_t i : matched_) __builtin_prefetch(rules[i].first_route);
   for (uint32_t i : matched_) Enqueue(i, event, now, recent, &envelope);
 }
 
@@ -278,9 +283,10 @@ void EventBus::Enqueue(uint32_t index, const LocalPtr<const DeliveryEvent>& even
   const RoutedRule& entry = (*recent->rules)[index];
   recent->matched.push_back(index);
   ++entry.unfolded_matched;
-  for (uint32_t target = 0; target < entry.routes.size(); ++target) {
-    const LocalPtr<const DeliveryRoute>& shared = entry.routes[target];
-    const DeliveryRoute& route = Fresh(*shared);
+  if (!entry.first_route) return;
+  const size_t targets = entry.routes.size();
+  for (uint32_t target = 0; target < targets; ++target) {
+    const DeliveryRoute& route = Fresh(target == 0 ? *entry.first_route : *entry.routes[target]);
     ++route.unfolded_matched;
     RecentEvent::Outcome outcome;
     outcome.rule = index;
@@ -321,7 +327,7 @@ void EventBus::Enqueue(uint32_t index, const LocalPtr<const DeliveryEvent>& even
     PendingDelivery& d = staged_deliveries_.emplace_back();
     d.whole_event = whole_event;
     d.payload = std::move(payload);
-    d.route = shared;
+    d.route = entry.routes[target];
     d.event = event;
     d.first_ms = now;
     d.recent_seq = recent->seq;

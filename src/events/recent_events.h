@@ -28,6 +28,9 @@ struct RoutedRule {
   // rule may be deleted afterwards).
   Counters* counters = nullptr;
   std::vector<LocalPtr<const DeliveryRoute>> routes;  // one per target
+  // routes[0] (null: no targets), at hand: routing reaches the route without loading the
+  // vector's storage, and can prefetch it.
+  const DeliveryRoute* first_route = nullptr;
   // Matches not yet added to *counters (see DeliveryRoute::unfolded_matched).
   mutable uint64_t unfolded_matched = 0;
 
