@@ -180,9 +180,15 @@ class EventBus {
 
   // The enabled pattern rules of one bus, indexed, with their targets' routes; rebuilt from
   // rules_ on first use after a configuration change.
+  // Rules with the same pattern text share one pattern of the index: an event is matched
+  // against each distinct pattern once (rule sets often repeat a pattern, e.g. several rules
+  // on one ECS event with other targets).
   struct RouteTable {
-    PatternIndex index;  // pattern i is (*rules)[i]'s
+    PatternIndex index;
     LocalPtr<RoutedRules> rules = boost::make_local_shared<RoutedRules>();
+    // The rules (indices in *rules, ascending) of pattern i; empty when each pattern is one
+    // rule's, the rule of the same index.
+    std::vector<std::vector<uint32_t>> rules_of_pattern;
   };
   RouteTable* Routes(const std::string& bus);
   // Adds the counts routing keeps aside (RoutedRule::FoldCounts) to the counters: before they
@@ -265,6 +271,7 @@ class EventBus {
   uint64_t config_epoch_ = 1;  // bumped by every configuration change (DeliveryRoute caches)
   PathFilter no_paths_;        // flattens nothing: validation only (buses without rules)
   std::vector<uint32_t> matched_;
+  std::vector<uint64_t> matched_bits_;  // (Route: the matched rules of repeated patterns)
   std::mt19937_64 id_rng_;   // event ids: unique, not secret (seeded from the system's CSPRNG)
   TimeMs time_second_ = -1;  // the second TimeText last formatted
   std::string time_text_;

@@ -289,6 +289,40 @@ TEST_F(EventBusTest, EntriesOfOneBatchReachTheirOwnBuses) {
   EXPECT_EQ(recent[3].bus, "default");
 }
 
+TEST_F(EventBusTest, RulesWithTheSamePatternAreEachMatchedAndDeliveredInOrder) {
+  const std::string a = R"({"source":["app"]})";
+  const std::string b = R"({"detail":{"n":[{"numeric":[">",0]}]}})";
+  AddRule("r0", a, {{"Id", "t"}, {"Arn", kFn}});
+  AddRule("r1", b, {{"Id", "t"}, {"Arn", kFn}});
+  AddRule("r2", a, {{"Id", "t"}, {"Arn", kFn}});
+  AddRule("r3", a, {{"Id", "t"}, {"Arn", kFn}});
+  ASSERT_TRUE(bus_->SetRuleState("", "r3", false).ok());
+  AddRule("r4", R"({ "detail": {"n": [{"numeric": [">", 0]}]} })", {{"Id", "t"}, {"Arn", kFn}});
+  AddRule("r5", R"({"source":["other"]})", {{"Id", "t"}, {"Arn", kFn}});
+  AddRule("r6", b, {{"Id", "t"}, {"Arn", kFn}});
+  auto matched = [&](const std::string& source, const std::string& detail) {
+    Put(source, detail);
+    exec_.RunPending();
+    return bus_->recent().back().matched_rule_names();
+  };
+  using Names = std::vector<std::string>;
+  EXPECT_EQ(matched("app", R"({"n":1})"), (Names{"r0", "r1", "r2", "r4", "r6"}));
+  EXPECT_EQ(invoker_.payloads.size(), 5u);
+  EXPECT_EQ(bus_->recent().back().deliveries().size(), 5u);
+  EXPECT_EQ(matched("app", "{}"), (Names{"r0", "r2"}));
+  EXPECT_EQ(matched("x", R"({"n":2})"), (Names{"r1", "r4", "r6"}));
+  EXPECT_EQ(matched("other", "{}"), Names{"r5"});
+  EXPECT_EQ(invoker_.payloads.size(), 11u);
+  for (const char* r : {"r0", "r1", "r2", "r4", "r6"}) {
+    EXPECT_EQ(bus_->RuleCounters(bus_->DescribeRule("", r)->arn).delivered, 2u) << r;
+  }
+  EXPECT_EQ(bus_->RuleCounters(bus_->DescribeRule("", "r3")->arn).matched, 0u);
+  ASSERT_TRUE(bus_->RemoveTargets("", "r0", {"t"}).ok());
+  ASSERT_TRUE(bus_->DeleteRule("", "r0").ok());
+  ASSERT_TRUE(bus_->SetRuleState("", "r3", true).ok());
+  EXPECT_EQ(matched("app", "{}"), (Names{"r2", "r3"}));
+}
+
 TEST_F(EventBusTest, TargetsGetTheEnvelopeInAwsOrderWithDuplicateKeysResolved) {
   AddRule("r", R"({"source":["app"],"detail":{"a":{"x":[2]}}})", {{"Id", "n"}, {"Arn", kFn}});
   std::string id = Put("app", R"({"b": 1.50, "a": {"x": 1, "x": 2}, "c": "\u00e9"})").event_id;

@@ -10,6 +10,8 @@
 #include <time.h>
 
 #include <algorithm>
+#include <string_view>
+#include <unordered_map>
 
 #include "common/ids.h"
 #include "events/event_bus.h"
@@ -92,11 +94,21 @@ EventBus::RouteTable* EventBus::Routes(const std::string& bus) {
   if (routes_dirty_) {
     FoldCounts();
     routes_.clear();
+    std::map<std::string, std::unordered_map<std::string_view, uint32_t>> patterns;  // by bus
     for (const auto& [arn, rule] : rules_) {
       if (!rule.enabled() || !rule.pattern) continue;
       RouteTable& table = routes_[rule.bus];
-      table.index.Add(*rule.pattern);
+      const auto rule_index = static_cast<uint32_t>(table.rules->size());
       table.rules->push_back(EntryFor(rule));
+      auto [it, added] = patterns[rule.bus].emplace(rule.pattern_text, table.index.size());
+      if (added) table.index.Add(*rule.pattern);
+      auto& groups = table.rules_of_pattern;
+      if (added && groups.empty() && it->second == rule_index) continue;  // one rule each so far
+      if (groups.empty()) {  // the first repeated pattern: every rule so far had its own
+        for (uint32_t i = 0; i < rule_index; ++i) groups.push_back({i});
+      }
+      if (added) groups.emplace_back();
+      groups[it->second].push_back(rule_index);
     }
     routes_dirty_ = false;
   }
@@ -269,6 +281,18 @@ void EventBus::Route(RouteTable& table, const FlatEvent& flat,
   table.index.Match(flat, &matched_);
   std::optional<json> envelope;  // parsed only for targets with an input to render
   if (matched_.empty()) return;
+  if (!table.rules_of_pattern.empty()) {  // patterns → their rules, ascending
+    matched_bits_.assign((table.rules->size() + 63) / 64, 0);
+    for (uint32_t p : matched_) {
+      for (uint32_t r : table.rules_of_pattern[p]) matched_bits_[r / 64] |= uint64_t{1} << (r % 64);
+    }
+    matched_.clear();
+    for (size_t w = 0; w < matched_bits_.size(); ++w) {
+      for (uint64_t bits = matched_bits_[w]; bits; bits &= bits - 1) {
+        matched_.push_back(static_cast<uint32_t>(w * 64 + __builtin_ctzll(bits)));
+      }
+    }
+  }
   recent->rules = table.rules;
   counts_unfolded_ = true;
   // Each matched rule's route is in its own heap block: ask for them all before the first is
