@@ -13,10 +13,13 @@
 //
 // Beside the sets of --rules, two 1,000-rule variants keep the 100-rule set's fan-out: the
 // 100-rule set plus 900 rules of the same templates for other sources (--other), or for the
-// same sources with values no event has (--other-values); 0 leaves a variant out.
+// same sources with values no event has (--other-values); 0 leaves a variant out. A third
+// (--distinct N, N one of --rules) is the N-rule set with every pattern's text made unique by
+// trailing whitespace: the same rules and matches, but no two rules share a pattern of the
+// bus's index (the generated sets repeat patterns, and the bus matches a repeated one once).
 //
 //   events_bench --out-dir DIR [--events 2000] [--seconds 2] [--rounds 3] [--match-frac 0.07]
-//                [--rules 1,100,1000] [--other 1000] [--other-values 1000]
+//                [--rules 1,100,1000] [--other 1000] [--other-values 1000] [--distinct 1000]
 #include <time.h>
 
 #include <algorithm>
@@ -27,6 +30,7 @@
 #include <memory>
 #include <nlohmann/json.hpp>
 #include <random>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -178,6 +182,7 @@ int main(int argc, char** argv) {
   std::vector<int> rule_counts = {1, 100, 1000};
   int other = 1000;  // --other: a set of this many rules, 100 of the usual kind + others' rules
   int other_values = 1000;  // --other-values: the same, the others on the same sources
+  int distinct = 1000;      // --distinct: the set of this many rules, no two texts alike
   bool bare_runs = true;    // --bare 0: skip the match-only runs (profiling)
   for (int i = 1; i < argc; ++i) {
     std::string a = argv[i];
@@ -196,6 +201,8 @@ int main(int argc, char** argv) {
       seconds = std::stod(next());
     } else if (a == "--bare") {
       bare_runs = std::stoi(next()) != 0;
+    } else if (a == "--distinct") {
+      distinct = std::stoi(next());
     } else if (a == "--other") {
       other = std::stoi(next());
     } else if (a == "--other-values") {
@@ -217,7 +224,7 @@ int main(int argc, char** argv) {
     } else {
       fprintf(stderr,
               "usage: %s --out-dir DIR [--events N] [--seconds S] [--rounds R] "
-              "[--match-frac F] [--rules 1,100,1000] [--other N] [--other-values N]\n",
+              "[--match-frac F] [--rules 1,100,1000] [--other N] [--other-values N] [--distinct N]\n",
               argv[0]);
       return 1;
     }
@@ -289,7 +296,7 @@ int main(int argc, char** argv) {
   }
   // The variants: the 100-rule set plus rules for other sources, or for other values of the
   // same sources (kOther*; kPlain: a set of its own).
-  enum Variant { kPlain, kOtherSources, kOtherValues };
+  enum Variant { kPlain, kOtherSources, kOtherValues, kDistinctTexts };
   std::vector<Variant> variant(sets.size(), kPlain);
   const size_t hundred =
       std::find(rule_counts.begin(), rule_counts.end(), 100) - rule_counts.begin();
@@ -309,6 +316,21 @@ int main(int argc, char** argv) {
   if (hundred < rule_counts.size()) {
     if (other > 100) add_variant(kOtherSources, other);
     if (other_values > 100) add_variant(kOtherValues, other_values);
+  }
+  const size_t plain_count = rule_counts.size();
+  for (size_t s = 0; s < plain_count; ++s) {
+    if (variant[s] != kPlain || rule_counts[s] != distinct) continue;
+    RuleSet set = sets[s];
+    for (size_t i = 0; i < set.patterns.size(); ++i) {
+      // JSON's four whitespace bytes as the digits of i: a text no other rule has.
+      for (size_t k = i + 1; k > 0; k /= 4) set.patterns[i] += " \t\n\r"[k % 4];
+    }
+    sets.push_back(std::move(set));
+    rule_counts.push_back(distinct);
+    variant.push_back(kDistinctTexts);
+    full.push_back(MakeBus(sets.back().patterns, true));
+    bare.push_back(MakeBus(sets.back().patterns, false));
+    break;
   }
 
   // Exact matched pairs over the event set (the cross-check for the moto run).
@@ -405,6 +427,9 @@ int main(int argc, char** argv) {
     j["rules"] = rule_counts[s];
     j["other_sources"] = variant[s] == kOtherSources ? rule_counts[s] - 100 : 0;
     j["other_values"] = variant[s] == kOtherValues ? rule_counts[s] - 100 : 0;
+    j["distinct_texts"] = variant[s] == kDistinctTexts;
+    j["distinct_patterns"] =
+        std::set<std::string>(sets[s].patterns.begin(), sets[s].patterns.end()).size();
     j["match_frac"] = sets[s].match_frac;
     j["live_frac"] = sets[s].live_frac;
     j["matched_pairs"] = pairs[s];
