@@ -26,6 +26,52 @@ uint64_t ValueHash(uint64_t path_hash, Key key, std::string_view text) {
   return Combine(path_hash, static_cast<uint8_t>(key), pi::HashValue(text));
 }
 
+// The values of a field as bytes: equal for two fields with the same values in the same order.
+void AppendText(std::string* key, std::string_view text) {
+  const uint32_t n = static_cast<uint32_t>(text.size());
+  key->append(reinterpret_cast<const char*>(&n), sizeof n);
+  key->append(text);
+}
+void AppendCase(std::string* key, const pi::CasePattern& ci) {
+  AppendText(key, ci.ascii_lower);
+  key->push_back(ci.ascii ? 1 : 0);
+  key->push_back(static_cast<char>(ci.chars.size()));
+  for (const pi::CaseChar& c : ci.chars) {
+    AppendText(key, c.lower);
+    AppendText(key, c.upper);
+  }
+}
+std::string SpecKey(const pi::FieldSpec& spec) {
+  std::string key(1, spec.absent ? 1 : 0);
+  for (const pi::ValueMatcher& m : spec.matchers) {
+    key.push_back(static_cast<char>(m.kind));
+    AppendText(&key, m.text);
+    for (int64_t v : {m.micros, m.low, m.high}) {
+      key.append(reinterpret_cast<const char*>(&v), sizeof v);
+    }
+    key.push_back(static_cast<char>(m.low_open * 2 + m.high_open));
+    for (const pi::IpAddress* ip : {&m.ip.low, &m.ip.high}) {
+      key.append(reinterpret_cast<const char*>(ip->bytes.data()), ip->bytes.size());
+      key.push_back(static_cast<char>(ip->size));
+    }
+    AppendCase(&key, m.ci);
+    key.push_back(static_cast<char>(m.wildcard.segments.size()));
+    for (const std::string& s : m.wildcard.segments) AppendText(&key, s);
+    AppendText(&key, std::to_string(m.strings.size()));
+    for (const std::string& s : m.strings) AppendText(&key, s);
+    AppendText(&key, std::to_string(m.numbers.size()));
+    for (int64_t v : m.numbers) key.append(reinterpret_cast<const char*>(&v), sizeof v);
+    AppendText(&key, std::to_string(m.cis.size()));
+    for (const pi::CasePattern& ci : m.cis) AppendCase(&key, ci);
+    AppendText(&key, std::to_string(m.wildcards.size()));
+    for (const pi::Wildcard& w : m.wildcards) {
+      AppendText(&key, std::to_string(w.segments.size()));
+      for (const std::string& s : w.segments) AppendText(&key, s);
+    }
+  }
+  return key;
+}
+
 // A wildcard whose longest literal lies between two '*' is looked up by (up to) the last
 // kContainsWindow bytes of that literal, at every position of the string: a necessary condition.
 constexpr size_t kContainsWindow = 8;
@@ -178,6 +224,8 @@ void PatternIndex::Add(const EventPattern& pattern) {
     std::vector<uint8_t> field_bits;
     std::vector<StringField> string_fields;
     bool other_indexed = false;
+    std::vector<uint32_t> conditions;
+    for (const pi::FieldRule& field : branch) conditions.push_back(ConditionId(field));
     for (const pi::FieldRule& field : branch) {
       if (!Indexable(*field.spec) || bits == 64) {
         decidable = false;
@@ -309,11 +357,49 @@ void PatternIndex::Add(const EventPattern& pattern) {
     }
     branches_.push_back({index, static_cast<uint32_t>(k), bits == 64 ? ~0ULL : (1ULL << bits) - 1,
                          decidable, std::move(field_bits), std::move(string_fields),
-                         other_indexed});
+                         other_indexed, std::move(conditions)});
   }
   masks_.resize(branches_.size(), 0);
   proven_.resize(branches_.size(), 0);
   settled_ = false;
+}
+
+uint32_t PatternIndex::ConditionId(const pi::FieldRule& field) {
+  std::string key = field.path;
+  key.push_back('\0');
+  key += SpecKey(*field.spec);
+  auto [it, added] = condition_ids_.emplace(std::move(key), conditions_.size());
+  if (added) {
+    conditions_.push_back(&field);  // (the pattern's compiled data: patterns_ keeps it)
+    condition_stamp_.push_back(0);
+    condition_outcome_.push_back(Outcome::kFails);
+  }
+  return it->second;
+}
+
+// As MatchBranch tries one field.
+PatternIndex::Outcome PatternIndex::ConditionOn(uint32_t condition,
+                                                const pi::FlatEventData& e) const {
+  if (condition_stamp_[condition] == stamp_) return condition_outcome_[condition];
+  const pi::FieldRule& rule = *conditions_[condition];
+  ++last_conditions_;
+  Outcome outcome = Outcome::kFails;
+  if (const pi::FlatField* field = e.Find(rule.path, rule.hash)) {
+    for (uint32_t i = field->begin; i < field->end; ++i) {
+      const pi::Leaf& leaf = e.leaves[i];
+      if (!pi::FieldSpecMatches(*rule.spec, leaf)) continue;
+      outcome = Outcome::kConstrained;
+      if (leaf.trail_begin == leaf.trail_end) {
+        outcome = Outcome::kFree;
+        break;
+      }
+    }
+  } else if (rule.spec->absent) {
+    outcome = Outcome::kFree;
+  }
+  condition_stamp_[condition] = stamp_;
+  condition_outcome_[condition] = outcome;
+  return outcome;
 }
 
 // Which string fields are posted and which are checked on the branches hit. A value many
@@ -479,6 +565,7 @@ void PatternIndex::Match(const FlatEvent& event, std::vector<uint32_t>* out) con
   if (!settled_) Settle();
   if (++stamp_ == 0) {  // (after 2^32 events: the stamps start again)
     std::fill(seen_.begin(), seen_.end(), Seen{});
+    std::fill(condition_stamp_.begin(), condition_stamp_.end(), 0);
     stamp_ = 1;
   }
   touched_.clear();
@@ -549,6 +636,7 @@ void PatternIndex::Match(const FlatEvent& event, std::vector<uint32_t>* out) con
   }
   last_decided_ = n_decided;
   last_candidates_ = 0;
+  last_conditions_ = 0;
   for (uint32_t b : candidates_) {
     const Branch& branch = branches_[b];
     const uint64_t proven = masks_[b];
@@ -560,6 +648,21 @@ void PatternIndex::Match(const FlatEvent& event, std::vector<uint32_t>* out) con
       if (bit != kNoBit && ((proven >> bit) & 1) != 0) skip |= 1ULL << r;
     }
     ++last_candidates_;
+    // Each field's condition, evaluated once per event: one that fails rules the branch out,
+    // one met outside arrays of objects is left out of MatchBranch like a proven one.
+    const size_t fields = branch.conditions.size();
+    bool fails = false;
+    for (size_t r = 0; r < fields && r < 64 && !fails; ++r) {
+      if ((skip >> r) & 1) continue;
+      const Outcome o = ConditionOn(branch.conditions[r], e);
+      fails = o == Outcome::kFails;
+      if (o == Outcome::kFree) skip |= 1ULL << r;
+    }
+    if (fails) continue;
+    if (fields <= 64 && skip == (fields == 64 ? ~0ULL : (1ULL << fields) - 1)) {
+      mark(branch.pattern);
+      continue;
+    }
     const pi::PatternData& data = *patterns_[branch.pattern].data_;
     if (pi::MatchBranch(data.branches[branch.in_pattern], e, skip)) mark(branch.pattern);
   }

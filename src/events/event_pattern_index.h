@@ -32,12 +32,15 @@
 #include <memory>
 #include <string>
 #include <string_view>
+#include <unordered_map>
 #include <vector>
 
 #include "events/event_pattern.h"
 
 namespace berth::events {
 namespace pattern_internal {
+struct FieldRule;
+struct FlatEventData;
 struct Leaf;
 struct ValueMatcher;
 }  // namespace pattern_internal
@@ -62,6 +65,9 @@ class PatternIndex {
   size_t last_candidates() const { return last_candidates_; }
   // How many patterns the last Match found matching from the index alone.
   size_t last_decided() const { return last_decided_; }
+  // How many field conditions the last Match evaluated on the event (each at most once, however
+  // many verified branches have it).
+  size_t last_conditions() const { return last_conditions_; }
 
  private:
   struct Posting {
@@ -126,6 +132,7 @@ class PatternIndex {
     std::vector<uint8_t> field_bits;  // by field of the branch: its bit, or kNoBit
     std::vector<StringField> string_fields;
     bool other_indexed;  // it has an indexed field of another kind (number, IP, exists, …)
+    std::vector<uint32_t> conditions;  // by field of the branch: its condition (conditions_)
   };
   static constexpr uint8_t kNoBit = 0xFF;
 
@@ -133,6 +140,10 @@ class PatternIndex {
   // Returns the value's id (its index in values_).
   uint32_t AddString(uint32_t path, Key key, std::string_view text, Posting posting);
   void Settle() const;
+  // How a field condition fares on the event (evaluated once per Match, see conditions_).
+  enum class Outcome : uint8_t { kFails, kFree, kConstrained };
+  uint32_t ConditionId(const pattern_internal::FieldRule& field);
+  Outcome ConditionOn(uint32_t condition, const pattern_internal::FlatEventData& e) const;
   const Value* FindValue(uint32_t path, Key key, std::string_view text) const;
   void Rehash();
   void Hit(const Posting& p) const;
@@ -151,6 +162,15 @@ class PatternIndex {
   std::vector<uint32_t> table_;  // open addressing over values_: index + 1, 0 = empty
   std::vector<Branch> branches_;
   std::vector<uint32_t> always_;  // patterns tried for every event
+  // The distinct field conditions (a path and its values) of the branches: rule sets repeat
+  // them (the same status, the same detail-type with other clusters, …), and verifying the
+  // candidate branches of an event evaluates each one at most once. kFree: a leaf outside
+  // arrays of objects meets it (or it allows absence and the path is absent); kConstrained: only
+  // leaves inside arrays of objects do, which needs the branch's consistent choice (MatchBranch).
+  std::unordered_map<std::string, uint32_t> condition_ids_;  // by path and values
+  std::vector<const pattern_internal::FieldRule*> conditions_;
+  mutable std::vector<uint32_t> condition_stamp_;  // the Match that evaluated it
+  mutable std::vector<Outcome> condition_outcome_;
   // Settled by the first Match after an Add (see Settle): by value, the postings its lookups
   // hit and whether a branch checks it itself; by branch, the string fields it checks itself.
   mutable bool settled_ = false;
@@ -182,6 +202,7 @@ class PatternIndex {
   mutable std::string lowered_;
   mutable size_t last_candidates_ = 0;
   mutable size_t last_decided_ = 0;
+  mutable size_t last_conditions_ = 0;
 };
 
 }  // namespace berth::events

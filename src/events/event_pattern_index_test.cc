@@ -11,6 +11,7 @@
 #include <fstream>
 #include <nlohmann/json.hpp>
 #include <random>
+#include <set>
 #include <sstream>
 #include <string>
 #include <vector>
@@ -367,6 +368,83 @@ TEST(PatternIndexTest, PreFilterNarrowsAndStaysExact) {
   }
   // The pre-filter tries well under half of the 39 patterns per event.
   EXPECT_LT(candidates, events * patterns.size() / 2);
+}
+
+// Branches that share field conditions (a path and its values) have each condition evaluated
+// once per event, and stay exact: conditions on the same path with other values, other kinds
+// of the same value, absence, anything-but and arrays of objects.
+TEST(PatternIndexTest, SharedConditionsAreEvaluatedOncePerEvent) {
+  const std::vector<std::string> conditions = {
+      R"("status":["RUNNING"])",
+      R"("status":["STOPPED"])",
+      R"("status":[{"anything-but":["PENDING"]}])",
+      R"("status":[{"anything-but":{"prefix":"STOP"}}])",
+      R"("status":[{"anything-but":["STOP"]}])",
+      R"("gone":[{"anything-but":["y"]}])",
+      R"("gone":[{"anything-but":["y"]},{"exists":false}])",
+      R"("n":[5])",
+      R"("n":["5"])",
+      R"("n":[{"numeric":[">",2,"<=",7]}])",
+      R"("gone":[{"exists":false}])",
+      R"("gone":[{"exists":true}])",
+      R"("gone":["x"])",
+      R"("gone":["x",{"exists":false}])",
+      R"("items":{"name":["a"]})",
+      R"("items":{"size":[{"numeric":[">",1]}]})",
+      R"("items":{"name":[{"anything-but":["b"]}]})",
+      R"("items":{"name":[{"anything-but":{"prefix":"b"}}]})",
+      R"("items":{"name":[{"prefix":"a"}]})",
+      R"("items":{"name":["a",{"exists":false}]})",
+      R"("tag":[{"equals-ignore-case":"Blue"}])",
+      R"("tag":[{"wildcard":"b*e"}])",
+      R"("tag":["be"])",
+      R"("tag":[{"prefix":"be"}])",
+      R"("tag":[{"suffix":"be"}])",
+  };
+  std::mt19937 rng(11);
+  std::vector<std::string> texts;
+  for (int i = 0; i < 300; ++i) {
+    // Two or three conditions on distinct paths, one of them not indexed (so that the branch
+    // is verified), under the source every event has.
+    std::string detail;
+    std::set<std::string> paths;
+    for (int k = 0; k < 2 + static_cast<int>(rng() % 2); ++k) {
+      const std::string& c = conditions[rng() % conditions.size()];
+      if (!paths.insert(c.substr(0, c.find(':'))).second) continue;
+      detail += (detail.empty() ? "" : ",") + c;
+    }
+    texts.push_back(R"({"source":["app"],"detail":{)" + detail + "}}");
+  }
+  PatternIndex index;
+  std::vector<EventPattern> patterns;
+  for (const auto& t : texts) {
+    patterns.push_back(EventPattern::Compile(t).value());
+    index.Add(patterns.back());
+  }
+  const std::vector<std::string> statuses = {"RUNNING", "STOPPED", "PENDING", "STOPPING"};
+  size_t verified = 0, evaluated = 0, matched = 0;
+  for (int i = 0; i < 300; ++i) {
+    json d = {{"status", statuses[rng() % statuses.size()]}};
+    if (rng() % 3) d["n"] = rng() % 2 ? json(static_cast<int>(rng() % 9)) : json("5");
+    if (rng() % 3 == 0) d["gone"] = rng() % 2 ? json(nullptr) : json("x");
+    const char* tags[] = {"BLUE", "bee", "be", "abe", "bed"};
+    if (rng() % 4) d["tag"] = tags[rng() % 5];
+    json items = json::array();
+    for (int k = static_cast<int>(rng() % 3); k > 0; --k) {
+      const char* names[] = {"a", "b", "ab", "bx"};
+      items.push_back({{"name", names[rng() % 4]}, {"size", static_cast<int>(rng() % 3)}});
+    }
+    if (!items.empty()) d["items"] = items;
+    json e = {{"source", "app"}, {"detail", d}};
+    std::vector<uint32_t> got;
+    ASSERT_NO_FATAL_FAILURE(MatchAsBruteForce(index, patterns, e.dump(), &got));
+    EXPECT_LE(index.last_conditions(), conditions.size() + 1) << e.dump();
+    verified += index.last_candidates();
+    evaluated += index.last_conditions();
+    matched += got.size();
+  }
+  EXPECT_GT(matched, 3000u);
+  EXPECT_GT(verified, 3 * evaluated);  // far more branches verified than conditions evaluated
 }
 
 // The index decides a branch on its own only when its hits prove the match (wildcards with '*'

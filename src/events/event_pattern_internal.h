@@ -233,6 +233,8 @@ uint64_t HashValue(std::string_view s);
 
 // Whether one value of a pattern field accepts one leaf (ruler's per-value semantics).
 bool ValueMatches(const ValueMatcher& m, const Leaf& leaf);
+// Whether one of the field's values matches the leaf.
+bool FieldSpecMatches(const FieldSpec& spec, const Leaf& leaf);
 bool MatchPattern(const PatternData& pattern, const FlatEventData& event);
 // One AND-branch, leaving out the fields whose bits (by position in the branch, the first 64)
 // are set in skip_fields: fields the caller knows a leaf outside every array of objects meets.

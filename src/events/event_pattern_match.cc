@@ -113,14 +113,15 @@ bool ValueMatches(const ValueMatcher& m, const Leaf& leaf) {
   return false;
 }
 
-namespace {
-
-bool SpecMatches(const FieldSpec& spec, const Leaf& leaf) {
+bool FieldSpecMatches(const FieldSpec& spec, const Leaf& leaf) {
   for (const ValueMatcher& m : spec.matchers) {
     if (ValueMatches(m, leaf)) return true;
   }
   return false;
 }
+
+namespace {
+
 
 // Bounds the search for an array-consistent choice (fields × candidates is tiny in practice).
 constexpr int kMaxBacktrackSteps = 1 << 16;
@@ -143,7 +144,7 @@ bool MatchBranch(const Branch& branch, const FlatEventData& e, uint64_t skip_fie
     bool free = false;
     for (uint32_t i = field->begin; i < field->end && !free; ++i) {
       const Leaf& leaf = e.leaves[i];
-      if (!SpecMatches(*rule.spec, leaf)) continue;
+      if (!FieldSpecMatches(*rule.spec, leaf)) continue;
       any = true;
       free = leaf.trail_begin == leaf.trail_end;
     }
@@ -156,7 +157,7 @@ bool MatchBranch(const Branch& branch, const FlatEventData& e, uint64_t skip_fie
   for (const auto& [field, spec] : constrained) {
     std::vector<uint32_t> c;
     for (uint32_t i = field->begin; i < field->end; ++i) {
-      if (SpecMatches(*spec, e.leaves[i])) c.push_back(i);
+      if (FieldSpecMatches(*spec, e.leaves[i])) c.push_back(i);
     }
     candidates.push_back(std::move(c));
   }
