@@ -221,20 +221,20 @@ void PatternIndex::Add(const EventPattern& pattern) {
     const uint32_t id = static_cast<uint32_t>(branches_.size());
     uint32_t bits = 0;
     bool decidable = true;
-    std::vector<uint8_t> field_bits;
     std::vector<StringField> string_fields;
     bool other_indexed = false;
-    std::vector<uint32_t> conditions;
-    for (const pi::FieldRule& field : branch) conditions.push_back(ConditionId(field));
+    const auto fields_begin = static_cast<uint32_t>(branch_fields_.size());
     for (const pi::FieldRule& field : branch) {
+      BranchField& f = branch_fields_.emplace_back();
+      f.condition = ConditionId(field);
       if (!Indexable(*field.spec) || bits == 64) {
         decidable = false;
-        field_bits.push_back(kNoBit);
+        f.bit = kNoBit;
         continue;
       }
       const uint32_t path = PathIndex(field.path, field.hash);
       const uint32_t bit = bits++;
-      field_bits.push_back(static_cast<uint8_t>(bit));
+      f.bit = static_cast<uint8_t>(bit);
       // A field whose every value is a string lookup may later be checked on the branches hit
       // instead of posted (Settle); it is recorded with the values it looks up.
       StringField looked_up{bit, {}};
@@ -356,8 +356,8 @@ void PatternIndex::Add(const EventPattern& pattern) {
       }
     }
     branches_.push_back({index, static_cast<uint32_t>(k), bits == 64 ? ~0ULL : (1ULL << bits) - 1,
-                         decidable, std::move(field_bits), std::move(string_fields),
-                         other_indexed, std::move(conditions)});
+                         decidable, other_indexed, fields_begin,
+                         static_cast<uint32_t>(branch_fields_.size()), std::move(string_fields)});
   }
   masks_.resize(branches_.size(), 0);
   proven_.resize(branches_.size(), 0);
@@ -371,8 +371,7 @@ uint32_t PatternIndex::ConditionId(const pi::FieldRule& field) {
   auto [it, added] = condition_ids_.emplace(std::move(key), conditions_.size());
   if (added) {
     conditions_.push_back(&field);  // (the pattern's compiled data: patterns_ keeps it)
-    condition_stamp_.push_back(0);
-    condition_outcome_.push_back(Outcome::kFails);
+    evaluated_.emplace_back();
   }
   return it->second;
 }
@@ -380,7 +379,8 @@ uint32_t PatternIndex::ConditionId(const pi::FieldRule& field) {
 // As MatchBranch tries one field.
 PatternIndex::Outcome PatternIndex::ConditionOn(uint32_t condition,
                                                 const pi::FlatEventData& e) const {
-  if (condition_stamp_[condition] == stamp_) return condition_outcome_[condition];
+  Evaluated& memo = evaluated_[condition];
+  if (memo.stamp == stamp_) return memo.outcome;
   const pi::FieldRule& rule = *conditions_[condition];
   ++last_conditions_;
   Outcome outcome = Outcome::kFails;
@@ -397,8 +397,7 @@ PatternIndex::Outcome PatternIndex::ConditionOn(uint32_t condition,
   } else if (rule.spec->absent) {
     outcome = Outcome::kFree;
   }
-  condition_stamp_[condition] = stamp_;
-  condition_outcome_[condition] = outcome;
+  memo = {stamp_, outcome};
   return outcome;
 }
 
@@ -565,7 +564,7 @@ void PatternIndex::Match(const FlatEvent& event, std::vector<uint32_t>* out) con
   if (!settled_) Settle();
   if (++stamp_ == 0) {  // (after 2^32 events: the stamps start again)
     std::fill(seen_.begin(), seen_.end(), Seen{});
-    std::fill(condition_stamp_.begin(), condition_stamp_.end(), 0);
+    std::fill(evaluated_.begin(), evaluated_.end(), Evaluated{});
     stamp_ = 1;
   }
   touched_.clear();
@@ -642,19 +641,21 @@ void PatternIndex::Match(const FlatEvent& event, std::vector<uint32_t>* out) con
     const uint64_t proven = masks_[b];
     masks_[b] = 0;
     if (marked(branch.pattern)) continue;  // decided already, by another branch
-    uint64_t skip = 0;
-    for (size_t r = 0; r < branch.field_bits.size() && r < 64; ++r) {
-      const uint8_t bit = branch.field_bits[r];
-      if (bit != kNoBit && ((proven >> bit) & 1) != 0) skip |= 1ULL << r;
-    }
     ++last_candidates_;
-    // Each field's condition, evaluated once per event: one that fails rules the branch out,
-    // one met outside arrays of objects is left out of MatchBranch like a proven one.
-    const size_t fields = branch.conditions.size();
+    // The fields the index proved are left out; each other field's condition is evaluated once
+    // per event: one that fails rules the branch out, one met outside arrays of objects is left
+    // out of MatchBranch like a proven one.
+    const BranchField* field = &branch_fields_[branch.fields_begin];
+    const size_t fields = branch.fields_end - branch.fields_begin;
+    uint64_t skip = 0;
     bool fails = false;
     for (size_t r = 0; r < fields && r < 64 && !fails; ++r) {
-      if ((skip >> r) & 1) continue;
-      const Outcome o = ConditionOn(branch.conditions[r], e);
+      const uint8_t bit = field[r].bit;
+      if (bit != kNoBit && ((proven >> bit) & 1) != 0) {
+        skip |= 1ULL << r;
+        continue;
+      }
+      const Outcome o = ConditionOn(field[r].condition, e);
       fails = o == Outcome::kFails;
       if (o == Outcome::kFree) skip |= 1ULL << r;
     }

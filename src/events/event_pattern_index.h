@@ -129,10 +129,16 @@ class PatternIndex {
     // Every field of the branch is indexed: when each field's bit is proven (an exact hit on a
     // leaf outside arrays of objects), the branch matches with no more work.
     bool decidable;
-    std::vector<uint8_t> field_bits;  // by field of the branch: its bit, or kNoBit
-    std::vector<StringField> string_fields;
     bool other_indexed;  // it has an indexed field of another kind (number, IP, exists, …)
-    std::vector<uint32_t> conditions;  // by field of the branch: its condition (conditions_)
+    // Its fields, in order: branch_fields_[fields_begin, fields_end).
+    uint32_t fields_begin;
+    uint32_t fields_end;
+    std::vector<StringField> string_fields;
+  };
+  // One field of a branch (kept together for all branches: verifying a candidate reads them).
+  struct BranchField {
+    uint32_t condition;  // its condition (conditions_)
+    uint8_t bit;         // its bit, or kNoBit
   };
   static constexpr uint8_t kNoBit = 0xFF;
 
@@ -161,6 +167,7 @@ class PatternIndex {
   std::vector<Value> values_;
   std::vector<uint32_t> table_;  // open addressing over values_: index + 1, 0 = empty
   std::vector<Branch> branches_;
+  std::vector<BranchField> branch_fields_;
   std::vector<uint32_t> always_;  // patterns tried for every event
   // The distinct field conditions (a path and its values) of the branches: rule sets repeat
   // them (the same status, the same detail-type with other clusters, …), and verifying the
@@ -169,8 +176,11 @@ class PatternIndex {
   // leaves inside arrays of objects do, which needs the branch's consistent choice (MatchBranch).
   std::unordered_map<std::string, uint32_t> condition_ids_;  // by path and values
   std::vector<const pattern_internal::FieldRule*> conditions_;
-  mutable std::vector<uint32_t> condition_stamp_;  // the Match that evaluated it
-  mutable std::vector<Outcome> condition_outcome_;
+  struct Evaluated {
+    uint32_t stamp = 0;  // the Match that evaluated it
+    Outcome outcome = Outcome::kFails;
+  };
+  mutable std::vector<Evaluated> evaluated_;  // by condition
   // Settled by the first Match after an Add (see Settle): by value, the postings its lookups
   // hit and whether a branch checks it itself; by branch, the string fields it checks itself.
   mutable bool settled_ = false;
