@@ -13,13 +13,14 @@
 //
 // Beside the sets of --rules, two 1,000-rule variants keep the 100-rule set's fan-out: the
 // 100-rule set plus 900 rules of the same templates for other sources (--other), or for the
-// same sources with values no event has (--other-values); 0 leaves a variant out. A third
-// (--distinct N, N one of --rules) is the N-rule set with every pattern's text made unique by
+// same sources with values no event has (--other-values); 0 leaves a variant out. And for each
+// N of --distinct (N among --rules), the N-rule set with every pattern's text made unique by
 // trailing whitespace: the same rules and matches, but no two rules share a pattern of the
 // bus's index (the generated sets repeat patterns, and the bus matches a repeated one once).
 //
 //   events_bench --out-dir DIR [--events 2000] [--seconds 2] [--rounds 3] [--match-frac 0.07]
-//                [--rules 1,100,1000] [--other 1000] [--other-values 1000] [--distinct 1000]
+//                [--rules 1,100,1000] [--other 1000] [--other-values 1000]
+//                [--distinct 100,1000]
 #include <time.h>
 
 #include <algorithm>
@@ -153,6 +154,17 @@ Run Drive(Bench& b, const std::vector<std::vector<EventEntry>>& batches, double 
   return run;
 }
 
+// "1,100,1000" → {1, 100, 1000}.
+std::vector<int> ParseCounts(const std::string& s) {
+  std::vector<int> counts;
+  for (size_t p = 0; p < s.size();) {
+    size_t q = s.find(',', p);
+    counts.push_back(std::stoi(s.substr(p, q - p)));
+    p = q == std::string::npos ? s.size() : q + 1;
+  }
+  return counts;
+}
+
 double Median(std::vector<double> v) {
   std::sort(v.begin(), v.end());
   size_t n = v.size();
@@ -182,7 +194,7 @@ int main(int argc, char** argv) {
   std::vector<int> rule_counts = {1, 100, 1000};
   int other = 1000;  // --other: a set of this many rules, 100 of the usual kind + others' rules
   int other_values = 1000;  // --other-values: the same, the others on the same sources
-  int distinct = 1000;      // --distinct: the set of this many rules, no two texts alike
+  std::vector<int> distinct = {100, 1000};  // --distinct: these sets again, no two texts alike
   bool bare_runs = true;    // --bare 0: skip the match-only runs (profiling)
   for (int i = 1; i < argc; ++i) {
     std::string a = argv[i];
@@ -202,7 +214,7 @@ int main(int argc, char** argv) {
     } else if (a == "--bare") {
       bare_runs = std::stoi(next()) != 0;
     } else if (a == "--distinct") {
-      distinct = std::stoi(next());
+      distinct = ParseCounts(next());
     } else if (a == "--other") {
       other = std::stoi(next());
     } else if (a == "--other-values") {
@@ -214,17 +226,12 @@ int main(int argc, char** argv) {
     } else if (a == "--match-frac") {
       match_frac = std::stod(next());
     } else if (a == "--rules") {
-      rule_counts.clear();
-      std::string s = next();
-      for (size_t p = 0; p < s.size();) {
-        size_t q = s.find(',', p);
-        rule_counts.push_back(std::stoi(s.substr(p, q - p)));
-        p = q == std::string::npos ? s.size() : q + 1;
-      }
+      rule_counts = ParseCounts(next());
     } else {
       fprintf(stderr,
               "usage: %s --out-dir DIR [--events N] [--seconds S] [--rounds R] "
-              "[--match-frac F] [--rules 1,100,1000] [--other N] [--other-values N] [--distinct N]\n",
+              "[--match-frac F] [--rules 1,100,1000] [--other N] [--other-values N] "
+              "[--distinct 100,1000]\n",
               argv[0]);
       return 1;
     }
@@ -319,18 +326,20 @@ int main(int argc, char** argv) {
   }
   const size_t plain_count = rule_counts.size();
   for (size_t s = 0; s < plain_count; ++s) {
-    if (variant[s] != kPlain || rule_counts[s] != distinct) continue;
+    if (variant[s] != kPlain ||
+        std::find(distinct.begin(), distinct.end(), rule_counts[s]) == distinct.end()) {
+      continue;
+    }
     RuleSet set = sets[s];
     for (size_t i = 0; i < set.patterns.size(); ++i) {
       // JSON's four whitespace bytes as the digits of i: a text no other rule has.
       for (size_t k = i + 1; k > 0; k /= 4) set.patterns[i] += " \t\n\r"[k % 4];
     }
     sets.push_back(std::move(set));
-    rule_counts.push_back(distinct);
+    rule_counts.push_back(rule_counts[s]);
     variant.push_back(kDistinctTexts);
     full.push_back(MakeBus(sets.back().patterns, true));
     bare.push_back(MakeBus(sets.back().patterns, false));
-    break;
   }
 
   // Exact matched pairs over the event set (the cross-check for the moto run).
