@@ -359,8 +359,12 @@ void PatternIndex::Add(const EventPattern& pattern) {
                          decidable, other_indexed, fields_begin,
                          static_cast<uint32_t>(branch_fields_.size()), std::move(string_fields)});
   }
-  masks_.resize(branches_.size(), 0);
-  proven_.resize(branches_.size(), 0);
+  hits_.resize(branches_.size());
+  for (size_t b = 0; b < branches_.size(); ++b) {
+    hits_[b].full = branches_[b].full;
+    hits_[b].pattern = branches_[b].pattern;
+    hits_[b].decidable = branches_[b].decidable;
+  }
   settled_ = false;
 }
 
@@ -417,11 +421,11 @@ void PatternIndex::Settle() const {
     for (const auto& [value, inexact] : f.values) w += values_[value].postings.size();
     return w;
   };
-  deferred_start_.assign(1, 0);
   deferred_.clear();
   std::vector<uint64_t> deferred_bits(branches_.size(), 0);
   for (uint32_t b = 0; b < branches_.size(); ++b) {
     const Branch& branch = branches_[b];
+    hits_[b].deferred_begin = static_cast<uint32_t>(deferred_.size());
     size_t keep = branch.string_fields.size();  // the rarest, when nothing else is posted
     if (!branch.other_indexed) {
       for (size_t f = 0; f < branch.string_fields.size(); ++f) {
@@ -439,7 +443,7 @@ void PatternIndex::Settle() const {
       }
       deferred_bits[b] |= 1ULL << field.bit;
     }
-    deferred_start_.push_back(static_cast<uint32_t>(deferred_.size()));
+    hits_[b].deferred_end = static_cast<uint32_t>(deferred_.size());
   }
   active_.assign(values_.size(), {});
   checked_.assign(values_.size(), 0);
@@ -459,11 +463,11 @@ void PatternIndex::Settle() const {
 
 void PatternIndex::Hit(const Posting& p) const {
   if (p.check != nullptr && !pi::ValueMatches(*p.check, *leaf_)) return;
-  uint64_t& m = masks_[p.branch];
-  if (m == 0) touched_.push_back(p.branch);
+  Hits& h = hits_[p.branch];
+  if (h.mask == 0) touched_.push_back(p.branch);
   const uint64_t bit = 1ULL << (p.bit & 63);
-  m |= bit;
-  if (!leaf_in_array_) proven_[p.branch] |= bit;
+  h.mask |= bit;
+  if (!leaf_in_array_) h.proven |= bit;
 }
 
 void PatternIndex::HitString(uint32_t path, Key key, std::string_view text) const {
@@ -591,13 +595,14 @@ void PatternIndex::Match(const FlatEvent& event, std::vector<uint32_t>* out) con
   // The fields the branches hit check themselves: hit, and proven where a value found outside
   // arrays of objects proves it.
   for (uint32_t b : touched_) {
-    for (uint32_t k = deferred_start_[b]; k < deferred_start_[b + 1]; ++k) {
+    Hits& h = hits_[b];
+    for (uint32_t k = h.deferred_begin; k < h.deferred_end; ++k) {
       const DeferredValue& d = deferred_[k];
       const Seen& seen = seen_[d.value];
       if (seen.any != stamp_) continue;
       const uint64_t bit = 1ULL << d.bit;
-      masks_[b] |= bit;
-      if (!d.inexact && seen.free == stamp_) proven_[b] |= bit;
+      h.mask |= bit;
+      if (!d.inexact && seen.free == stamp_) h.proven |= bit;
     }
   }
   // A pattern matches when one of its branches does, and a branch can only match when each of
@@ -616,30 +621,30 @@ void PatternIndex::Match(const FlatEvent& event, std::vector<uint32_t>* out) con
   size_t n_decided = 0;
   candidates_.clear();
   for (uint32_t b : touched_) {
-    const Branch& branch = branches_[b];
-    if (masks_[b] == branch.full) {
-      if (branch.decidable && proven_[b] == branch.full) {
-        if (!marked(branch.pattern)) {
-          mark(branch.pattern);
+    Hits& h = hits_[b];
+    if (h.mask == h.full) {
+      if (h.decidable && h.proven == h.full) {
+        if (!marked(h.pattern)) {
+          mark(h.pattern);
           ++n_decided;
         }
       } else {
         candidates_.push_back(b);
-        masks_[b] = proven_[b];  // kept for the verification below
-        proven_[b] = 0;
+        h.mask = h.proven;  // kept for the verification below
+        h.proven = 0;
         continue;
       }
     }
-    masks_[b] = 0;
-    proven_[b] = 0;
+    h.mask = 0;
+    h.proven = 0;
   }
   last_decided_ = n_decided;
   last_candidates_ = 0;
   last_conditions_ = 0;
   for (uint32_t b : candidates_) {
     const Branch& branch = branches_[b];
-    const uint64_t proven = masks_[b];
-    masks_[b] = 0;
+    const uint64_t proven = hits_[b].mask;
+    hits_[b].mask = 0;
     if (marked(branch.pattern)) continue;  // decided already, by another branch
     ++last_candidates_;
     // The fields the index proved are left out; each other field's condition is evaluated once

@@ -186,17 +186,25 @@ class PatternIndex {
   mutable bool settled_ = false;
   mutable std::vector<std::vector<Posting>> active_;
   mutable std::vector<uint8_t> checked_;
-  // The values branch b checks itself: deferred_[deferred_start_[b], deferred_start_[b + 1]).
+  // The values a branch checks itself: deferred_[hits_[b].deferred_begin, .deferred_end).
   struct DeferredValue {
     uint32_t value;
     uint8_t bit;
     bool inexact;
   };
-  mutable std::vector<uint32_t> deferred_start_;
   mutable std::vector<DeferredValue> deferred_;
-  // Scratch of Match.
-  mutable std::vector<uint64_t> masks_;   // by branch: the bits hit
-  mutable std::vector<uint64_t> proven_;  // by branch: the bits hit exactly, outside arrays
+  // By branch: Match's scratch for it, beside what deciding it needs (one record to read for
+  // each branch an event hits).
+  struct Hits {
+    uint64_t mask = 0;    // the bits hit
+    uint64_t proven = 0;  // the bits hit exactly, outside arrays of objects
+    uint64_t full = 0;    // Branch::full
+    uint32_t pattern = 0;
+    uint32_t deferred_begin = 0;
+    uint32_t deferred_end = 0;
+    bool decidable = false;
+  };
+  mutable std::vector<Hits> hits_;
   mutable bool leaf_in_array_ = false;    // the leaf being looked up is inside an array of objects
   mutable const pattern_internal::Leaf* leaf_ = nullptr;  // the leaf being looked up
   mutable std::vector<uint32_t> touched_;
