@@ -179,10 +179,9 @@ class EventBus {
   Tags* TagsOf(const std::string& arn);
 
   // The enabled pattern rules of one bus, indexed, with their targets' routes; rebuilt from
-  // rules_ on first use after a configuration change.
-  // Rules with the same pattern text share one pattern of the index: an event is matched
-  // against each distinct pattern once (rule sets often repeat a pattern, e.g. several rules
-  // on one ECS event with other targets).
+  // rules_ on first use after a configuration change. Rules with the same pattern text share
+  // one pattern of the index: an event is matched against each distinct pattern once (rule
+  // sets often repeat a pattern, e.g. several rules on one ECS event with other targets).
   struct RouteTable {
     PatternIndex index;
     LocalPtr<RoutedRules> rules = boost::make_local_shared<RoutedRules>();
@@ -194,7 +193,6 @@ class EventBus {
   // Adds the counts routing keeps aside (RoutedRule::FoldCounts) to the counters: before they
   // are read, and before the tables are rebuilt.
   void FoldCounts() const;
-  mutable bool counts_unfolded_ = false;  // routing has kept counts aside since the last fold
   RoutedRule EntryFor(const Rule& rule);
   // The route's per-attempt lookups (invoker, counters, overlap tag), refreshed after any
   // configuration change. (Inline: every delivery asks three times.)
@@ -220,7 +218,8 @@ class EventBus {
   // What the target gets for one delivery (views into the route, the event and the payload).
   Invocation InvocationFor(const DeliveryRoute& route, const DeliveryEvent& event, bool whole_event,
                            const std::string* payload) const;
-  // Counts and records a delivered or skipped outcome: true. A failure: false, for the caller.
+  // Counts and records (in *o, of *recent, when o is not null) a delivered or skipped outcome:
+  // true. A failure: false, for the caller.
   bool RecordFinished(const DeliveryRoute& route, const InvokeOutcome& outcome,
                       RecentEvent* recent, RecentEvent::Outcome* o);
   std::string NextEventId();
@@ -256,6 +255,7 @@ class EventBus {
   // Never erased but by Reset: routes and tables point at them.
   std::map<std::string, Counters> rule_counters_;
   std::map<std::pair<std::string, std::string>, Counters> target_counters_;
+  mutable bool counts_unfolded_ = false;  // routing has kept counts aside since the last fold
   RecentEvents recent_;
   uint64_t recent_seq_ = 0;
   // What the event being taken (PutEvents: the batch) adds, until Commit. The vectors keep
