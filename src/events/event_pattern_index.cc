@@ -26,48 +26,49 @@ uint64_t ValueHash(uint64_t path_hash, Key key, std::string_view text) {
   return Combine(path_hash, static_cast<uint8_t>(key), pi::HashValue(text));
 }
 
-// The values of a field as bytes: equal for two fields with the same values in the same order.
+// The values of a field as bytes, every count and text length-prefixed: equal for two fields
+// with the same values in the same order, and only for those.
+void AppendInt(std::string* key, int64_t v) {
+  key->append(reinterpret_cast<const char*>(&v), sizeof v);
+}
 void AppendText(std::string* key, std::string_view text) {
-  const uint32_t n = static_cast<uint32_t>(text.size());
-  key->append(reinterpret_cast<const char*>(&n), sizeof n);
+  AppendInt(key, static_cast<int64_t>(text.size()));
   key->append(text);
+}
+void AppendTexts(std::string* key, const std::vector<std::string>& texts) {
+  AppendInt(key, static_cast<int64_t>(texts.size()));
+  for (const std::string& t : texts) AppendText(key, t);
 }
 void AppendCase(std::string* key, const pi::CasePattern& ci) {
   AppendText(key, ci.ascii_lower);
-  key->push_back(ci.ascii ? 1 : 0);
-  key->push_back(static_cast<char>(ci.chars.size()));
+  AppendInt(key, ci.ascii ? 1 : 0);
+  AppendInt(key, static_cast<int64_t>(ci.chars.size()));
   for (const pi::CaseChar& c : ci.chars) {
     AppendText(key, c.lower);
     AppendText(key, c.upper);
   }
 }
 std::string SpecKey(const pi::FieldSpec& spec) {
-  std::string key(1, spec.absent ? 1 : 0);
+  std::string key;
+  AppendInt(&key, spec.absent ? 1 : 0);
   for (const pi::ValueMatcher& m : spec.matchers) {
-    key.push_back(static_cast<char>(m.kind));
+    AppendInt(&key, static_cast<int64_t>(m.kind));
     AppendText(&key, m.text);
-    for (int64_t v : {m.micros, m.low, m.high}) {
-      key.append(reinterpret_cast<const char*>(&v), sizeof v);
-    }
-    key.push_back(static_cast<char>(m.low_open * 2 + m.high_open));
+    for (int64_t v : {m.micros, m.low, m.high}) AppendInt(&key, v);
+    AppendInt(&key, m.low_open * 2 + m.high_open);
     for (const pi::IpAddress* ip : {&m.ip.low, &m.ip.high}) {
       key.append(reinterpret_cast<const char*>(ip->bytes.data()), ip->bytes.size());
-      key.push_back(static_cast<char>(ip->size));
+      AppendInt(&key, ip->size);
     }
     AppendCase(&key, m.ci);
-    key.push_back(static_cast<char>(m.wildcard.segments.size()));
-    for (const std::string& s : m.wildcard.segments) AppendText(&key, s);
-    AppendText(&key, std::to_string(m.strings.size()));
-    for (const std::string& s : m.strings) AppendText(&key, s);
-    AppendText(&key, std::to_string(m.numbers.size()));
-    for (int64_t v : m.numbers) key.append(reinterpret_cast<const char*>(&v), sizeof v);
-    AppendText(&key, std::to_string(m.cis.size()));
+    AppendTexts(&key, m.wildcard.segments);
+    AppendTexts(&key, m.strings);
+    AppendInt(&key, static_cast<int64_t>(m.numbers.size()));
+    for (int64_t v : m.numbers) AppendInt(&key, v);
+    AppendInt(&key, static_cast<int64_t>(m.cis.size()));
     for (const pi::CasePattern& ci : m.cis) AppendCase(&key, ci);
-    AppendText(&key, std::to_string(m.wildcards.size()));
-    for (const pi::Wildcard& w : m.wildcards) {
-      AppendText(&key, std::to_string(w.segments.size()));
-      for (const std::string& s : w.segments) AppendText(&key, s);
-    }
+    AppendInt(&key, static_cast<int64_t>(m.wildcards.size()));
+    for (const pi::Wildcard& w : m.wildcards) AppendTexts(&key, w.segments);
   }
   return key;
 }
@@ -359,8 +360,9 @@ void PatternIndex::Add(const EventPattern& pattern) {
                          decidable, other_indexed, fields_begin,
                          static_cast<uint32_t>(branch_fields_.size()), std::move(string_fields)});
   }
+  const size_t added_from = hits_.size();
   hits_.resize(branches_.size());
-  for (size_t b = 0; b < branches_.size(); ++b) {
+  for (size_t b = added_from; b < branches_.size(); ++b) {
     hits_[b].full = branches_[b].full;
     hits_[b].pattern = branches_[b].pattern;
     hits_[b].decidable = branches_[b].decidable;
