@@ -1,6 +1,7 @@
 """The berth CLI verbs against a real daemon: env, ps, run-task, stop, describe."""
 import json
 import os
+import shutil
 import tempfile
 import unittest
 
@@ -23,6 +24,12 @@ def tearDownModule():
 
 
 class CliTest(unittest.TestCase):
+    def temp_dir(self):
+        """A directory of this test's, removed when it ends."""
+        path = tempfile.mkdtemp(prefix="berth-cli-test-")
+        self.addCleanup(shutil.rmtree, path, True)
+        return path
+
     def test_env_prints_working_exports(self):
         out = D.berth("env").stdout
         exports = dict(line[len("export "):].split("=", 1) for line in out.splitlines())
@@ -54,7 +61,7 @@ class CliTest(unittest.TestCase):
         self.assertEqual(json.loads(D.berth("describe", task_id).stdout)["stoppedReason"], "cli test")
 
     def test_run_task_override_command_and_wait(self):
-        tmp = tempfile.mkdtemp()
+        tmp = self.temp_dir()
         p = D.berth("run-task", "cli", "--override-command", "web", "--wait", "--",
                     "sh", "-c", "echo overridden > %s/out" % tmp)
         self.assertEqual(p.returncode, 0, p.stderr)
@@ -69,7 +76,7 @@ class CliTest(unittest.TestCase):
         p = D.berth("run-task", "no-such-family", check=False)
         self.assertEqual(p.returncode, 1)
         self.assertIn("TaskDefinition not found.", p.stderr)
-        empty = tempfile.mkdtemp()
+        empty = self.temp_dir()
         env = dict(os.environ)
         for k in ("AWS_ENDPOINT_URL", "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY"):
             env.pop(k, None)
@@ -83,7 +90,7 @@ class CliTest(unittest.TestCase):
         env = dict(os.environ)
         env.update({"AWS_ENDPOINT_URL": D.url, "AWS_ACCESS_KEY_ID": D.creds["aws_access_key_id"],
                     "AWS_SECRET_ACCESS_KEY": D.creds["aws_secret_access_key"], "AWS_REGION": "us-east-1",
-                    "BERTH_DATA_DIR": tempfile.mkdtemp()})
+                    "BERTH_DATA_DIR": self.temp_dir()})
         p = D.berth("ps", env=env)
         self.assertIn("TASK", p.stdout)
         env["AWS_SECRET_ACCESS_KEY"] = "wrong"
