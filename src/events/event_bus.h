@@ -185,8 +185,8 @@ class EventBus {
   struct RouteTable {
     PatternIndex index;
     LocalPtr<RoutedRules> rules = boost::make_local_shared<RoutedRules>();
-    // The rules (indices in *rules, ascending) of pattern i; empty when each pattern is one
-    // rule's, the rule of the same index.
+    // The rules (indices in *rules, ascending) of pattern i. (With as many patterns as rules,
+    // pattern i is rule i's.)
     std::vector<std::vector<uint32_t>> rules_of_pattern;
   };
   RouteTable* Routes(const std::string& bus);

@@ -101,14 +101,11 @@ EventBus::RouteTable* EventBus::Routes(const std::string& bus) {
       const auto rule_index = static_cast<uint32_t>(table.rules->size());
       table.rules->push_back(EntryFor(rule));
       auto [it, added] = patterns[rule.bus].emplace(rule.pattern_text, table.index.size());
-      if (added) table.index.Add(*rule.pattern);
-      auto& groups = table.rules_of_pattern;
-      if (added && groups.empty() && it->second == rule_index) continue;  // one rule each so far
-      if (groups.empty()) {  // the first repeated pattern: every rule so far had its own
-        for (uint32_t i = 0; i < rule_index; ++i) groups.push_back({i});
+      if (added) {
+        table.index.Add(*rule.pattern);
+        table.rules_of_pattern.emplace_back();
       }
-      if (added) groups.emplace_back();
-      groups[it->second].push_back(rule_index);
+      table.rules_of_pattern[it->second].push_back(rule_index);
     }
     routes_dirty_ = false;
   }
@@ -281,7 +278,7 @@ void EventBus::Route(RouteTable& table, const FlatEvent& flat,
   table.index.Match(flat, &matched_);
   std::optional<json> envelope;  // parsed only for targets with an input to render
   if (matched_.empty()) return;
-  if (!table.rules_of_pattern.empty()) {  // patterns → their rules, ascending
+  if (table.index.size() != table.rules->size()) {  // patterns → their rules, ascending
     matched_bits_.assign((table.rules->size() + 63) / 64, 0);
     for (uint32_t p : matched_) {
       for (uint32_t r : table.rules_of_pattern[p]) matched_bits_[r / 64] |= uint64_t{1} << (r % 64);

@@ -137,7 +137,7 @@ struct RecentEvent {
     rules.reset();
     matched.clear();
     outcomes.clear();
-    if (!errors.empty()) errors.clear();
+    errors.clear();
     seq = 0;
   }
 };
